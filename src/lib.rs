@@ -1,0 +1,1 @@
+//! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
