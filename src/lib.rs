@@ -1,1 +1,8 @@
 //! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
+pub mod cli;
+pub mod generate;
+pub mod graph;
+pub mod manifest;
+pub mod model;
+pub mod report;
+pub mod source;

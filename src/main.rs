@@ -1,1 +1,9 @@
-fn main(){}
+//! The `kubesim` binary: parse arguments, dispatch, exit.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    kubesim::cli::run(kubesim::cli::Cli::parse())
+}

@@ -1,0 +1,26 @@
+//! `kubesim inventory`: what was loaded.
+
+use super::{
+    EXIT_ERROR, EXIT_OK, InventoryArgs, OutputFormat, print_diagnostics, print_stdout, usage_error,
+};
+use crate::report::inventory::{Inventory, render_json, render_table};
+
+pub fn run(args: &InventoryArgs) -> u8 {
+    let loaded = match args.input.load() {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e),
+    };
+    let inventory = Inventory::from_loaded(&loaded);
+    print_diagnostics(&loaded.diagnostics);
+    if !args.input.quiet {
+        match args.output {
+            OutputFormat::Table => print_stdout(&render_table(&inventory)),
+            OutputFormat::Json => print_stdout(&render_json(&inventory)),
+        }
+    }
+    if loaded.has_errors() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,198 @@
+//! The command line: clap definitions, shared options, and one file per command. Each command
+//! builds a query, calls the library, and hands the result to a printer from `report`.
+
+mod inventory;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::manifest::{LoadOptions, Loaded, WalkOptions};
+use crate::source::Diagnostic;
+
+/// Exit codes (cli.md): 0 success, 1 a negative answer, 2 usage error or invalid input.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_NEGATIVE: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubesim",
+    version,
+    about = "Offline Kubernetes RBAC and Pod Security simulator",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What was loaded: objects per kind and namespace, kinds skipped, diagnostics
+    Inventory(InventoryArgs),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write a deterministic synthetic cluster (for benchmarks)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// Output formats; each command accepts the ones that make sense for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// Options shared by every command that reads manifests.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Manifest file, directory (recursive), glob, or - for stdin; repeatable
+    #[arg(short = 'f', long = "file", value_name = "PATH")]
+    pub files: Vec<String>,
+    /// Namespace for namespaced objects that name none (and for the question asked)
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Merge Kubernetes' built-in roles and bindings of VERSION (latest, v1.37) or none
+    #[arg(long, value_name = "VERSION|none", default_value = "none")]
+    pub defaults: String,
+    /// Also read hidden files and directories
+    #[arg(long)]
+    pub hidden: bool,
+    /// Do not honour .gitignore and .ignore files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Worker threads (default: one per core)
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print only diagnostics
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+impl InputArgs {
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            default_namespace: self
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+            walk: WalkOptions {
+                hidden: self.hidden,
+                no_ignore: self.no_ignore,
+            },
+        }
+    }
+
+    /// Loads the manifests (and the built-in defaults when asked), reporting an unknown
+    /// `--defaults` version as a usage error.
+    pub fn load(&self) -> Result<Loaded, String> {
+        let options = self.load_options();
+        let mut loaded = crate::manifest::load_paths(&self.files, &options);
+        let defaults = crate::graph::defaults::load(&self.defaults)?;
+        if let Some(defaults) = defaults {
+            loaded.cluster.extend(defaults.cluster);
+            loaded.sources.merge(defaults.sources);
+        }
+        Ok(loaded)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Inventory(args) => with_threads(args.input.threads, || inventory::run(&args)),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Generate(args) => generate(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Runs `f` in a rayon pool of `threads` workers (the library never touches the global pool).
+fn with_threads(threads: Option<usize>, f: impl FnOnce() -> u8 + Send) -> u8 {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    match builder.build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+/// Writes diagnostics to stderr, sorted, one per line.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort();
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in sorted {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+/// Writes a command's output to stdout, ignoring a closed pipe (as ripgrep does).
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+pub fn usage_error(message: &str) -> u8 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// About this many objects in realistic proportions
+    #[arg(long, default_value_t = 10_000)]
+    pub objects: usize,
+    /// The RBAC benchmark's shape (5,000 namespaces, 20,000 Roles, 50,000 RoleBindings, ...)
+    #[arg(long, conflicts_with = "objects")]
+    pub rbac_benchmark: bool,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// yaml or json
+    #[arg(long, default_value = "yaml")]
+    pub format: String,
+}
+
+fn generate(args: &GenerateArgs) -> u8 {
+    use crate::generate::{Format, Shape, write_cluster};
+    let format = match args.format.as_str() {
+        "yaml" => Format::Yaml,
+        "json" => Format::Json,
+        other => return usage_error(&format!("unknown format `{other}`; use yaml or json")),
+    };
+    let shape = if args.rbac_benchmark {
+        Shape::rbac_benchmark()
+    } else {
+        Shape::scaled(args.objects)
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match write_cluster(&shape, args.seed, format, &mut out).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => usage_error(&e.to_string()),
+    }
+}

@@ -1,0 +1,537 @@
+//! The read-only RBAC index every question is answered from: effective rules of every role
+//! (aggregation applied), every binding with its role resolved once, and subject → bindings
+//! maps for the cluster scope and for each namespace. Built once, immutable, shared by
+//! reference across threads.
+//!
+//! Bindings are numbered in the one documented visiting order: ClusterRoleBindings sorted by
+//! name, then RoleBindings sorted by (namespace, name). Where several objects share a kind,
+//! namespace and name, the one read last wins (as `kubectl apply` would leave it) and a
+//! warning names both places.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::sync::Arc;
+
+use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
+
+use super::aggregation::{self, RuleOrigin};
+use crate::model::{Cluster, Origin};
+use crate::source::Diagnostic;
+
+/// Role or ClusterRole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoleKind {
+    Role,
+    ClusterRole,
+}
+
+impl RoleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::Role => "Role",
+            RoleKind::ClusterRole => "ClusterRole",
+        }
+    }
+}
+
+/// RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BindingKind {
+    RoleBinding,
+    ClusterRoleBinding,
+}
+
+impl BindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindingKind::RoleBinding => "RoleBinding",
+            BindingKind::ClusterRoleBinding => "ClusterRoleBinding",
+        }
+    }
+}
+
+/// Index of a role in [`RbacIndex::roles`].
+pub type RoleId = usize;
+/// Index of a binding in [`RbacIndex::bindings`] (also its position in the visiting order).
+pub type BindingId = usize;
+
+/// One rule a role grants, with where it was written.
+#[derive(Debug, Clone)]
+pub struct EffectiveRule {
+    pub rule: PolicyRule,
+    /// The index of the rule in the role that wrote it.
+    pub rule_index: usize,
+    /// For a rule an aggregated ClusterRole gained from another ClusterRole: that role.
+    pub aggregated_from: Option<RoleId>,
+}
+
+/// A Role or ClusterRole with its effective rules.
+#[derive(Debug, Clone)]
+pub struct IndexedRole {
+    pub kind: RoleKind,
+    /// `""` for ClusterRoles.
+    pub namespace: String,
+    pub name: String,
+    pub origin: Origin,
+    /// True when the rules come from aggregation rather than from the role's own `rules`.
+    pub aggregated: bool,
+    pub rules: Vec<EffectiveRule>,
+}
+
+/// A RoleBinding or ClusterRoleBinding with its roleRef resolved.
+#[derive(Debug, Clone)]
+pub struct IndexedBinding {
+    pub kind: BindingKind,
+    /// `""` for ClusterRoleBindings.
+    pub namespace: String,
+    pub name: String,
+    pub origin: Origin,
+    pub role_ref_kind: String,
+    pub role_ref_name: String,
+    /// The role the roleRef names, or the error the apiserver reports for it
+    /// (`clusterrole.rbac.authorization.k8s.io "x" not found`).
+    pub role: Result<RoleId, String>,
+    pub subjects: Vec<Subject>,
+}
+
+/// Subject → bindings, for one scope (the cluster, or one namespace).
+#[derive(Debug, Clone, Default)]
+pub struct SubjectIndex {
+    pub users: HashMap<String, Vec<BindingId>>,
+    pub groups: HashMap<String, Vec<BindingId>>,
+    /// Keyed by (service account namespace, name), the namespace defaulted from the binding.
+    pub service_accounts: HashMap<(String, String), Vec<BindingId>>,
+    /// Bindings with subjects of other kinds, which never match anyone (kept for explanations).
+    pub unmatchable: Vec<BindingId>,
+}
+
+/// The RBAC index. Cheap to share: everything is owned and immutable after [`RbacIndex::build`].
+#[derive(Debug, Clone)]
+pub struct RbacIndex {
+    pub cluster: Arc<Cluster>,
+    pub roles: Vec<IndexedRole>,
+    pub bindings: Vec<IndexedBinding>,
+    /// ClusterRoleBindings are `bindings[cluster_bindings]`.
+    pub cluster_bindings: Range<BindingId>,
+    /// RoleBindings of each namespace are `bindings[range]`.
+    pub namespace_bindings: BTreeMap<String, Range<BindingId>>,
+    pub cluster_subjects: SubjectIndex,
+    pub namespace_subjects: HashMap<String, SubjectIndex>,
+    pub cluster_role_by_name: HashMap<String, RoleId>,
+    pub role_by_name: HashMap<(String, String), RoleId>,
+    /// Duplicates, invalid selectors and other problems found while indexing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The user name a service account authenticates as.
+pub fn service_account_user(namespace: &str, name: &str) -> String {
+    format!("system:serviceaccount:{namespace}:{name}")
+}
+
+/// Splits `system:serviceaccount:NS:NAME` into (NS, NAME).
+pub fn parse_service_account_user(user: &str) -> Option<(&str, &str)> {
+    let rest = user.strip_prefix("system:serviceaccount:")?;
+    let (ns, name) = rest.split_once(':')?;
+    if ns.is_empty() || name.is_empty() || name.contains(':') {
+        return None;
+    }
+    Some((ns, name))
+}
+
+impl RbacIndex {
+    pub fn build(cluster: Arc<Cluster>) -> RbacIndex {
+        let mut diagnostics = Vec::new();
+
+        // ClusterRoles: the last definition of each name wins.
+        let cluster_role_live = last_wins(
+            cluster
+                .cluster_roles
+                .iter()
+                .map(|r| (String::new(), name(&r.metadata.name), &r.origin)),
+            "ClusterRole",
+            &mut diagnostics,
+        );
+        let (aggregated, selector_errors) =
+            aggregation::aggregate(&cluster.cluster_roles, &cluster_role_live);
+        for e in selector_errors {
+            diagnostics.push(Diagnostic::warning(
+                cluster.cluster_roles[e.role].origin.location(),
+                format!(
+                    "aggregationRule of ClusterRole `{}`: {}",
+                    name(&cluster.cluster_roles[e.role].metadata.name),
+                    e.message
+                ),
+            ));
+        }
+
+        let mut roles = Vec::new();
+        let mut cluster_role_by_name = HashMap::new();
+        let mut cluster_role_ids = HashMap::new();
+        for (i, r) in cluster.cluster_roles.iter().enumerate() {
+            if !cluster_role_live[i] {
+                continue;
+            }
+            let id = roles.len();
+            cluster_role_ids.insert(i, id);
+            cluster_role_by_name.insert(name(&r.metadata.name).to_string(), id);
+            roles.push(IndexedRole {
+                kind: RoleKind::ClusterRole,
+                namespace: String::new(),
+                name: name(&r.metadata.name).to_string(),
+                origin: r.origin.clone(),
+                aggregated: aggregated.contains_key(&i),
+                rules: Vec::new(),
+            });
+        }
+        for (i, r) in cluster.cluster_roles.iter().enumerate() {
+            let Some(&id) = cluster_role_ids.get(&i) else {
+                continue;
+            };
+            roles[id].rules = match aggregated.get(&i) {
+                Some(agg) => agg
+                    .rules
+                    .iter()
+                    .map(|(rule, RuleOrigin { role, rule: k })| EffectiveRule {
+                        rule: rule.clone(),
+                        rule_index: *k,
+                        aggregated_from: cluster_role_ids.get(role).copied(),
+                    })
+                    .collect(),
+                None => own_rules(r.rules.as_deref()),
+            };
+        }
+
+        let role_live = last_wins(
+            cluster.roles.iter().map(|r| {
+                (
+                    namespace(&r.metadata.namespace),
+                    name(&r.metadata.name),
+                    &r.origin,
+                )
+            }),
+            "Role",
+            &mut diagnostics,
+        );
+        let mut role_by_name = HashMap::new();
+        for (i, r) in cluster.roles.iter().enumerate() {
+            if !role_live[i] {
+                continue;
+            }
+            let key = (
+                namespace(&r.metadata.namespace).to_string(),
+                name(&r.metadata.name).to_string(),
+            );
+            role_by_name.insert(key.clone(), roles.len());
+            roles.push(IndexedRole {
+                kind: RoleKind::Role,
+                namespace: key.0,
+                name: key.1,
+                origin: r.origin.clone(),
+                aggregated: false,
+                rules: own_rules(r.rules.as_deref()),
+            });
+        }
+
+        // Bindings in visiting order.
+        let mut bindings = Vec::new();
+        let crb_live = last_wins(
+            cluster
+                .cluster_role_bindings
+                .iter()
+                .map(|b| (String::new(), name(&b.metadata.name), &b.origin)),
+            "ClusterRoleBinding",
+            &mut diagnostics,
+        );
+        for (i, b) in cluster.cluster_role_bindings.iter().enumerate() {
+            if crb_live[i] {
+                bindings.push(IndexedBinding {
+                    kind: BindingKind::ClusterRoleBinding,
+                    namespace: String::new(),
+                    name: name(&b.metadata.name).to_string(),
+                    origin: b.origin.clone(),
+                    role_ref_kind: b.role_ref.kind.clone(),
+                    role_ref_name: b.role_ref.name.clone(),
+                    role: Err(String::new()),
+                    subjects: b.subjects.clone().unwrap_or_default(),
+                });
+            }
+        }
+        let rb_live = last_wins(
+            cluster.role_bindings.iter().map(|b| {
+                (
+                    namespace(&b.metadata.namespace),
+                    name(&b.metadata.name),
+                    &b.origin,
+                )
+            }),
+            "RoleBinding",
+            &mut diagnostics,
+        );
+        for (i, b) in cluster.role_bindings.iter().enumerate() {
+            if rb_live[i] {
+                bindings.push(IndexedBinding {
+                    kind: BindingKind::RoleBinding,
+                    namespace: namespace(&b.metadata.namespace).to_string(),
+                    name: name(&b.metadata.name).to_string(),
+                    origin: b.origin.clone(),
+                    role_ref_kind: b.role_ref.kind.clone(),
+                    role_ref_name: b.role_ref.name.clone(),
+                    role: Err(String::new()),
+                    subjects: b.subjects.clone().unwrap_or_default(),
+                });
+            }
+        }
+        // ClusterRoleBindings first, then RoleBindings by namespace; each by name.
+        bindings.sort_by(|a, b| {
+            let key = |x: &IndexedBinding| {
+                (
+                    x.kind == BindingKind::RoleBinding,
+                    x.namespace.clone(),
+                    x.name.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        for b in &mut bindings {
+            b.role = resolve_role_ref(b, &cluster_role_by_name, &role_by_name);
+        }
+
+        let crb_count = bindings
+            .iter()
+            .take_while(|b| b.kind == BindingKind::ClusterRoleBinding)
+            .count();
+        let mut namespace_bindings: BTreeMap<String, Range<BindingId>> = BTreeMap::new();
+        for (id, b) in bindings.iter().enumerate().skip(crb_count) {
+            namespace_bindings
+                .entry(b.namespace.clone())
+                .or_insert(id..id)
+                .end = id + 1;
+        }
+
+        let mut cluster_subjects = SubjectIndex::default();
+        let mut namespace_subjects: HashMap<String, SubjectIndex> = HashMap::new();
+        for (id, b) in bindings.iter().enumerate() {
+            let index = match b.kind {
+                BindingKind::ClusterRoleBinding => &mut cluster_subjects,
+                BindingKind::RoleBinding => {
+                    namespace_subjects.entry(b.namespace.clone()).or_default()
+                }
+            };
+            for subject in &b.subjects {
+                let list = match subject.kind.as_str() {
+                    "User" => index.users.entry(subject.name.clone()).or_default(),
+                    "Group" => index.groups.entry(subject.name.clone()).or_default(),
+                    "ServiceAccount" => {
+                        let ns = match subject.namespace.as_deref() {
+                            Some(ns) if !ns.is_empty() => ns,
+                            _ => b.namespace.as_str(),
+                        };
+                        if ns.is_empty() {
+                            // A ClusterRoleBinding's service account without a namespace
+                            // never matches anyone.
+                            &mut index.unmatchable
+                        } else {
+                            index
+                                .service_accounts
+                                .entry((ns.to_string(), subject.name.clone()))
+                                .or_default()
+                        }
+                    }
+                    _ => &mut index.unmatchable,
+                };
+                if list.last() != Some(&id) {
+                    list.push(id);
+                }
+            }
+        }
+
+        RbacIndex {
+            cluster,
+            roles,
+            bindings,
+            cluster_bindings: 0..crb_count,
+            namespace_bindings,
+            cluster_subjects,
+            namespace_subjects,
+            cluster_role_by_name,
+            role_by_name,
+            diagnostics,
+        }
+    }
+
+    /// The bindings that could apply to a user with these groups for a request in `namespace`
+    /// (`""` = cluster scope), in visiting order. Subject matching still has to be checked per
+    /// binding (this is a superset only in that a binding listed under a group also matches).
+    pub fn candidate_bindings(
+        &self,
+        user: &str,
+        groups: &[String],
+        namespace: &str,
+    ) -> Vec<BindingId> {
+        let mut ids = Vec::new();
+        let sa = parse_service_account_user(user);
+        let mut collect = |index: &SubjectIndex| {
+            if let Some(v) = index.users.get(user) {
+                ids.extend_from_slice(v);
+            }
+            for g in groups {
+                if let Some(v) = index.groups.get(g) {
+                    ids.extend_from_slice(v);
+                }
+            }
+            if let Some((ns, name)) = sa
+                && let Some(v) = index
+                    .service_accounts
+                    .get(&(ns.to_string(), name.to_string()))
+            {
+                ids.extend_from_slice(v);
+            }
+        };
+        collect(&self.cluster_subjects);
+        if !namespace.is_empty()
+            && let Some(index) = self.namespace_subjects.get(namespace)
+        {
+            collect(index);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The bindings RBAC consults for a request in `namespace`: every ClusterRoleBinding, then
+    /// the RoleBindings of that namespace.
+    pub fn bindings_in_scope(&self, namespace: &str) -> impl Iterator<Item = BindingId> + '_ {
+        let ns_range = if namespace.is_empty() {
+            0..0
+        } else {
+            self.namespace_bindings
+                .get(namespace)
+                .cloned()
+                .unwrap_or(0..0)
+        };
+        self.cluster_bindings.clone().chain(ns_range)
+    }
+
+    pub fn role(&self, id: RoleId) -> &IndexedRole {
+        &self.roles[id]
+    }
+}
+
+fn name(n: &Option<String>) -> &str {
+    n.as_deref().unwrap_or("")
+}
+
+fn namespace(n: &Option<String>) -> String {
+    n.clone().unwrap_or_default()
+}
+
+fn own_rules(rules: Option<&[PolicyRule]>) -> Vec<EffectiveRule> {
+    rules
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(k, r)| EffectiveRule {
+            rule: r.clone(),
+            rule_index: k,
+            aggregated_from: None,
+        })
+        .collect()
+}
+
+/// Marks, for objects keyed by (namespace, name), which one is live: the last one read.
+fn last_wins<'a>(
+    keys: impl Iterator<Item = (String, &'a str, &'a Origin)>,
+    kind: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<bool> {
+    let keys: Vec<_> = keys.collect();
+    let mut last: HashMap<(String, &str), usize> = HashMap::new();
+    for (i, (ns, name, _)) in keys.iter().enumerate() {
+        last.insert((ns.clone(), *name), i);
+    }
+    keys.iter()
+        .enumerate()
+        .map(|(i, (ns, name, origin))| {
+            let winner = last[&(ns.clone(), *name)];
+            if winner != i {
+                let shown = if ns.is_empty() {
+                    (*name).to_string()
+                } else {
+                    format!("{ns}/{name}")
+                };
+                diagnostics.push(Diagnostic::warning(
+                    origin.location(),
+                    format!(
+                        "{kind} `{shown}` is defined again at {}; the later definition is used",
+                        keys[winner].2
+                    ),
+                ));
+            }
+            winner == i
+        })
+        .collect()
+}
+
+/// Resolves a roleRef the way the apiserver's rule resolver does, with its error texts.
+fn resolve_role_ref(
+    binding: &IndexedBinding,
+    cluster_roles: &HashMap<String, RoleId>,
+    roles: &HashMap<(String, String), RoleId>,
+) -> Result<RoleId, String> {
+    match binding.role_ref_kind.as_str() {
+        "ClusterRole" => cluster_roles
+            .get(&binding.role_ref_name)
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "clusterrole.rbac.authorization.k8s.io {} not found",
+                    go_quote(&binding.role_ref_name)
+                )
+            }),
+        "Role" => roles
+            .get(&(binding.namespace.clone(), binding.role_ref_name.clone()))
+            .copied()
+            .ok_or_else(|| {
+                format!(
+                    "role.rbac.authorization.k8s.io {} not found",
+                    go_quote(&binding.role_ref_name)
+                )
+            }),
+        other => Err(format!(
+            "unsupported role reference kind: {}",
+            go_quote(other)
+        )),
+    }
+}
+
+/// Quotes a string as Go's `%q` does (strconv.Quote), as the apiserver's messages do.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => {
+                if (c as u32) <= 0xffff {
+                    out.push_str(&format!("\\u{:04x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,487 @@
+//! YAML streams → JSON values, the way kubectl reads them (YAML 1.1 booleans, legacy octal,
+//! merge keys, duplicate keys rejected). The only module that touches the YAML parser.
+//!
+//! Parsing is two-level: the whole stream is parsed at once (fast path); when it has a syntax
+//! error the text is split at `---` lines and each document is parsed alone, so one broken
+//! document does not hide the others. Field lines are found lazily by re-parsing one document
+//! with a span on every node ([`locate`]), which keeps loading cheap.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
+
+use crate::source::PathSegment;
+
+/// One document of a stream: its value and where its root node starts.
+#[derive(Debug)]
+pub struct RawDocument {
+    pub value: Value,
+    /// 0-based index of the document in its file.
+    pub index: u32,
+    pub line: u32,
+    pub column: u32,
+    /// Byte offset of the first line of the document's text (for lazy field lookups).
+    pub offset: usize,
+}
+
+/// A syntax error with its 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// The documents of one file and the syntax errors that kept others from loading.
+#[derive(Debug, Default)]
+pub struct ParsedStream {
+    pub documents: Vec<RawDocument>,
+    pub errors: Vec<SyntaxError>,
+}
+
+fn options(text_len: usize) -> Options {
+    let mut options = Options::default();
+    options.legacy_octal_numbers = true;
+    options.duplicate_keys = DuplicateKeyPolicy::Error;
+    options.with_snippet = false;
+    // Budgets scale with the input so a 100,000-document stream loads, while the alias
+    // limits (the defence against alias bombs) keep their defaults.
+    let mut budget = Budget::default();
+    let scale = text_len.max(1 << 20);
+    budget.max_documents = budget.max_documents.max(scale / 8);
+    budget.max_nodes = budget.max_nodes.max(scale);
+    budget.max_events = budget.max_events.max(scale * 2);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(scale * 2);
+    options.budget = Some(budget);
+    options
+}
+
+/// Parses every document of a YAML (or JSON-in-YAML) stream. Empty and comment-only
+/// documents are skipped, as kubectl skips them.
+pub fn parse_stream(text: &str) -> ParsedStream {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match parse_whole(text, 0, 0) {
+        Ok(documents) => ParsedStream {
+            documents,
+            errors: Vec::new(),
+        },
+        Err(_) => parse_split(text),
+    }
+}
+
+fn parse_whole(
+    text: &str,
+    base_offset: usize,
+    first_index: u32,
+) -> Result<Vec<RawDocument>, SyntaxError> {
+    let docs: Vec<Spanned<JsonNode>> =
+        serde_saphyr::from_multiple_with_options(text, options(text.len()))
+            .map_err(|e| syntax_error(&e))?;
+    let starts = document_starts(text);
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        let line = to_u32(doc.referenced.line());
+        let column = to_u32(doc.referenced.column());
+        let value = doc.value.0;
+        if value.is_null() {
+            continue;
+        }
+        // The document's text begins after the last `---` at or before its root node.
+        let root_line = line.max(1) as usize;
+        let offset = starts
+            .iter()
+            .rev()
+            .find(|(l, _)| *l <= root_line)
+            .map_or(0, |&(_, o)| o);
+        out.push(RawDocument {
+            value,
+            index: first_index + to_u32(i),
+            line,
+            column,
+            offset: base_offset + offset,
+        });
+    }
+    Ok(out)
+}
+
+/// (1-based line, byte offset) of the start of each document's text: the beginning of the
+/// file and the line after every `---` marker.
+fn document_starts(text: &str) -> Vec<(usize, usize)> {
+    let mut starts = vec![(1, 0)];
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        offset += line.len();
+        if is_document_marker(line) {
+            starts.push((i + 2, offset));
+        }
+    }
+    starts
+}
+
+fn is_document_marker(line: &str) -> bool {
+    let line = line.trim_end_matches(['\n', '\r']);
+    line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+}
+
+/// Splits at `---` lines and parses each chunk alone, so a syntax error costs one document.
+fn parse_split(text: &str) -> ParsedStream {
+    let mut stream = ParsedStream::default();
+    let mut chunk_start = 0;
+    let mut chunk_line = 1usize;
+    let mut line_no = 0usize;
+    let mut offset = 0;
+    let mut chunks = Vec::new();
+    for line in text.split_inclusive('\n') {
+        line_no += 1;
+        if is_document_marker(line) && offset > chunk_start {
+            chunks.push((chunk_start, offset, chunk_line));
+            chunk_start = offset;
+            chunk_line = line_no;
+        }
+        offset += line.len();
+    }
+    chunks.push((chunk_start, text.len(), chunk_line));
+    for (index, (start, end, first_line)) in chunks.into_iter().enumerate() {
+        let chunk = text.get(start..end).unwrap_or("");
+        let index = to_u32(index);
+        match parse_whole(chunk, start, index) {
+            Ok(docs) => {
+                for mut doc in docs {
+                    doc.index = index;
+                    doc.line += to_u32(first_line - 1);
+                    stream.documents.push(doc);
+                }
+            }
+            Err(mut err) => {
+                err.line += to_u32(first_line - 1);
+                stream.errors.push(err);
+            }
+        }
+    }
+    stream
+}
+
+fn syntax_error(err: &serde_saphyr::Error) -> SyntaxError {
+    let (line, column) = err
+        .location()
+        .map_or((0, 0), |l| (to_u32(l.line()), to_u32(l.column())));
+    SyntaxError {
+        line,
+        column,
+        message: clean_message(&err.to_string()),
+    }
+}
+
+/// serde-saphyr appends "at line L column C" to its messages; the position is printed by our
+/// own diagnostic prefix, so it is removed here.
+fn clean_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message).trim();
+    let trimmed = match first.rfind(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    // Advice aimed at programmers embedding the parser is not for manifest authors.
+    let trimmed = trimmed
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(trimmed);
+    trimmed.trim_end_matches(':').to_string()
+}
+
+fn to_u32(n: impl TryInto<u32>) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}
+
+/// A JSON value deserialized from YAML, where mapping keys of any scalar type become strings
+/// (as sigs.k8s.io/yaml converts them).
+struct JsonNode(Value);
+
+impl<'de> Deserialize<'de> for JsonNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor).map(JsonNode)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Value, E> {
+        match i64::try_from(v) {
+            Ok(v) => Ok(Value::Number(v.into())),
+            Err(_) => Ok(Value::String(v.to_string())),
+        }
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        match u64::try_from(v) {
+            Ok(v) => Ok(Value::Number(v.into())),
+            Err(_) => Ok(Value::String(v.to_string())),
+        }
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // JSON has no NaN or infinity; such a value can only be a string to Kubernetes.
+        Ok(Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::String(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(JsonNode(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(JsonNode(key)) = map.next_key()? {
+            let JsonNode(value) = map.next_value()?;
+            out.insert(key_string(key), value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+fn key_string(key: Value) -> String {
+    match key {
+        Value::String(s) => s,
+        Value::Null => "null".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A YAML node with its position, used only to find the line of a field.
+struct SpanNode {
+    line: u32,
+    column: u32,
+    kind: SpanKind,
+}
+
+enum SpanKind {
+    Leaf,
+    Seq(Vec<SpanNode>),
+    Map(Vec<(String, SpanNode)>),
+}
+
+impl<'de> Deserialize<'de> for SpanNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let spanned: Spanned<SpanKindNode> = Spanned::deserialize(deserializer)?;
+        Ok(SpanNode {
+            line: to_u32(spanned.referenced.line()),
+            column: to_u32(spanned.referenced.column()),
+            kind: spanned.value.0,
+        })
+    }
+}
+
+struct SpanKindNode(SpanKind);
+
+impl<'de> Deserialize<'de> for SpanKindNode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SpanVisitor).map(SpanKindNode)
+    }
+}
+
+struct SpanVisitor;
+
+impl<'de> Visitor<'de> for SpanVisitor {
+    type Value = SpanKind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_unit<E>(self) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_none<E>(self) -> Result<SpanKind, E> {
+        Ok(SpanKind::Leaf)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<SpanKind, D::Error> {
+        d.deserialize_any(SpanVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SpanKind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(node) = seq.next_element::<SpanNode>()? {
+            items.push(node);
+        }
+        Ok(SpanKind::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanKind, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(JsonNode(key)) = map.next_key()? {
+            let node = map.next_value::<SpanNode>()?;
+            entries.push((key_string(key), node));
+        }
+        Ok(SpanKind::Map(entries))
+    }
+}
+
+/// Finds the 1-based (line, column) of the node at `path` inside the document whose text starts
+/// at `offset` of `text`, or of its deepest ancestor present in the manifest.
+pub fn locate(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
+    locate_in(text, offset, path, false)
+}
+
+/// The 1-based (line, column) of the node at `path`, or `None` when it is not in the manifest.
+pub fn locate_exact(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
+    locate_in(text, offset, path, true)
+}
+
+fn locate_in(text: &str, offset: usize, path: &[PathSegment], exact: bool) -> Option<(u32, u32)> {
+    let rest = text.get(offset..)?;
+    let end = document_end(rest);
+    let doc_text = rest.get(..end)?;
+    let base_line = text
+        .get(..offset)
+        .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
+    let node: SpanNode =
+        serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
+    let mut current = &node;
+    for segment in path {
+        let next = match (&current.kind, segment) {
+            (SpanKind::Map(entries), PathSegment::Key(k)) => {
+                entries.iter().find(|(key, _)| key == k).map(|(_, n)| n)
+            }
+            (SpanKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => current = n,
+            None if exact => return None,
+            None => break,
+        }
+    }
+    Some((current.line + to_u32(base_line), current.column))
+}
+
+/// The length of the first document of `text` (up to the next `---` marker line).
+fn document_end(text: &str) -> usize {
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i > 0 && is_document_marker(line) {
+            return offset;
+        }
+        offset += line.len();
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_empty_and_comment_documents() {
+        let text = "---\n# Source: x\n---\napiVersion: v1\nkind: Pod\n---\n---\nkind: B\n";
+        let s = parse_stream(text);
+        assert!(s.errors.is_empty());
+        assert_eq!(s.documents.len(), 2);
+        assert_eq!(s.documents[0].line, 4);
+        assert_eq!(s.documents[1].line, 8);
+    }
+
+    #[test]
+    fn yaml_1_1_scalars() {
+        let s = parse_stream("a: on\nb: 0644\nc: yes\n8080: port\n");
+        assert_eq!(
+            s.documents[0].value,
+            serde_json::json!({"a": true, "b": 420, "c": true, "8080": "port"})
+        );
+    }
+
+    #[test]
+    fn merge_keys_are_honoured() {
+        let s = parse_stream("base: &b {x: 1}\nm:\n  <<: *b\n  z: 2\n");
+        assert_eq!(
+            s.documents[0].value["m"],
+            serde_json::json!({"x": 1, "z": 2})
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let s = parse_stream("a: 1\na: 2\n");
+        assert_eq!(s.documents.len(), 0);
+        assert_eq!(s.errors.len(), 1);
+    }
+
+    #[test]
+    fn syntax_error_costs_one_document() {
+        let s = parse_stream("a: 1\n---\nb: [1\n---\nc: 3\n");
+        assert_eq!(s.documents.len(), 2);
+        assert_eq!(s.errors.len(), 1);
+        assert_eq!(s.errors[0].line, 3, "{:?}", s.errors);
+    }
+
+    #[test]
+    fn locate_finds_nested_fields() {
+        let text = "a: 1\n---\nspec:\n  containers:\n  - name: x\n    securityContext:\n      privileged: true\n";
+        let s = parse_stream(text);
+        let doc = &s.documents[1];
+        let path = [
+            PathSegment::Key("spec".into()),
+            PathSegment::Key("containers".into()),
+            PathSegment::Index(0),
+            PathSegment::Key("securityContext".into()),
+            PathSegment::Key("privileged".into()),
+        ];
+        assert_eq!(locate(text, doc.offset, &path), Some((7, 19)));
+    }
+}

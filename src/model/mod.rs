@@ -1,0 +1,234 @@
+//! The domain model: the typed Kubernetes objects kubesim reasons about, each with its origin,
+//! gathered in one [`Cluster`] value. Pure data; no parsing and no printing.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Namespace, PodSpec, Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+
+use crate::source::Location;
+
+/// Where an object was read from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// The file (or `<stdin>`, or `<defaults:VERSION>` for built-in objects).
+    pub file: Arc<str>,
+    /// 0-based index of the document in the file.
+    pub document: u32,
+    /// Index inside a `kind: List` document, if the object was one of its items.
+    pub item: Option<u32>,
+    pub line: u32,
+    pub column: u32,
+    /// Byte offset of the document's text in the file, for field line lookups.
+    pub offset: usize,
+}
+
+impl Origin {
+    pub fn location(&self) -> Location {
+        Location::new(self.file.clone(), self.line, self.column)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// An object together with where it came from.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub object: T,
+    pub origin: Origin,
+}
+
+impl<T> std::ops::Deref for Located<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.object
+    }
+}
+
+/// The kinds of object that carry a pod spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum WorkloadKind {
+    Pod,
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    Job,
+    CronJob,
+    ReplicationController,
+    PodTemplate,
+}
+
+impl WorkloadKind {
+    pub const ALL: [WorkloadKind; 9] = [
+        WorkloadKind::Pod,
+        WorkloadKind::Deployment,
+        WorkloadKind::ReplicaSet,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::Job,
+        WorkloadKind::CronJob,
+        WorkloadKind::ReplicationController,
+        WorkloadKind::PodTemplate,
+    ];
+
+    /// The object kind as written in manifests (`Deployment`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "Pod",
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+            WorkloadKind::ReplicationController => "ReplicationController",
+            WorkloadKind::PodTemplate => "PodTemplate",
+        }
+    }
+
+    /// The lower-case word used in the language and in reports (`deployment`).
+    pub fn word(self) -> &'static str {
+        match self {
+            WorkloadKind::Pod => "pod",
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::ReplicaSet => "replicaset",
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::DaemonSet => "daemonset",
+            WorkloadKind::Job => "job",
+            WorkloadKind::CronJob => "cronjob",
+            WorkloadKind::ReplicationController => "replicationcontroller",
+            WorkloadKind::PodTemplate => "podtemplate",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.word() == word || k.kind() == word)
+    }
+
+    /// The JSON path from the object's root to its pod template (empty for a Pod).
+    pub fn template_path(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::Pod => &[],
+            WorkloadKind::CronJob => &["spec", "jobTemplate", "spec", "template"],
+            WorkloadKind::PodTemplate => &["template"],
+            _ => &["spec", "template"],
+        }
+    }
+}
+
+impl fmt::Display for WorkloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// A Pod, or the pod template of a workload controller, reported under its owner.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub namespace: String,
+    pub name: String,
+    /// The metadata of the pod (for a template, the template's metadata).
+    pub pod_meta: ObjectMeta,
+    pub pod_spec: PodSpec,
+    pub origin: Origin,
+}
+
+/// The parts of a CustomResourceDefinition that name its resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomResource {
+    pub group: String,
+    pub plural: String,
+    pub singular: String,
+    pub kind: String,
+    pub short_names: Vec<String>,
+    pub namespaced: bool,
+    pub origin: Origin,
+}
+
+/// Every object kubesim evaluates, plus counts of the kinds it does not.
+#[derive(Debug, Clone, Default)]
+pub struct Cluster {
+    pub roles: Vec<Located<Role>>,
+    pub cluster_roles: Vec<Located<ClusterRole>>,
+    pub role_bindings: Vec<Located<RoleBinding>>,
+    pub cluster_role_bindings: Vec<Located<ClusterRoleBinding>>,
+    pub service_accounts: Vec<Located<ServiceAccount>>,
+    pub namespaces: Vec<Located<Namespace>>,
+    /// Secrets with their `data` and `stringData` removed at load time.
+    pub secrets: Vec<Located<Secret>>,
+    pub workloads: Vec<Workload>,
+    pub custom_resources: Vec<CustomResource>,
+    /// Objects of kinds kubesim does not evaluate, counted by kind.
+    pub skipped: BTreeMap<String, usize>,
+    /// Objects per namespace and kind, for the inventory (cluster-scoped under `""`).
+    pub per_namespace: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+impl Cluster {
+    /// Objects per kind among the evaluated kinds.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        let mut add = |kind: &str, n: usize| {
+            if n > 0 {
+                *counts.entry(kind.to_string()).or_insert(0) += n;
+            }
+        };
+        add("Role", self.roles.len());
+        add("ClusterRole", self.cluster_roles.len());
+        add("RoleBinding", self.role_bindings.len());
+        add("ClusterRoleBinding", self.cluster_role_bindings.len());
+        add("ServiceAccount", self.service_accounts.len());
+        add("Namespace", self.namespaces.len());
+        add("Secret", self.secrets.len());
+        add("CustomResourceDefinition", self.custom_resources.len());
+        for w in &self.workloads {
+            add(w.kind.kind(), 1);
+        }
+        counts
+    }
+
+    /// Appends every object of `other` (used to merge files and built-in defaults).
+    pub fn extend(&mut self, other: Cluster) {
+        self.roles.extend(other.roles);
+        self.cluster_roles.extend(other.cluster_roles);
+        self.role_bindings.extend(other.role_bindings);
+        self.cluster_role_bindings
+            .extend(other.cluster_role_bindings);
+        self.service_accounts.extend(other.service_accounts);
+        self.namespaces.extend(other.namespaces);
+        self.secrets.extend(other.secrets);
+        self.workloads.extend(other.workloads);
+        self.custom_resources.extend(other.custom_resources);
+        for (k, n) in other.skipped {
+            *self.skipped.entry(k).or_insert(0) += n;
+        }
+        for (ns, kinds) in other.per_namespace {
+            let entry = self.per_namespace.entry(ns).or_default();
+            for (k, n) in kinds {
+                *entry.entry(k).or_insert(0) += n;
+            }
+        }
+    }
+}
+
+/// The name of an object's metadata, or `""`.
+pub fn name_of(meta: &ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or("")
+}
+
+/// The namespace of an object's metadata, or `""`.
+pub fn namespace_of(meta: &ObjectMeta) -> &str {
+    meta.namespace.as_deref().unwrap_or("")
+}

@@ -1,0 +1,5 @@
+//! Printers: one report model per command, rendered as a table or JSON. Pure functions from
+//! data to text; the CLI decides where the text goes.
+
+pub mod inventory;
+pub mod table;

@@ -1,0 +1,132 @@
+//! Source files, locations and diagnostics: where every object and every message comes from.
+//!
+//! Every stage reports problems as [`Diagnostic`] values that carry a [`Location`]; nothing in the
+//! library prints. The CLI renders them as `FILE:LINE:COL: error: message`.
+
+mod path;
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use path::{FieldPath, PathSegment};
+
+/// A position in an input file (1-based line and column; 0 when unknown).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Location {
+    pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
+        Self { file, line, column }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// How bad a diagnostic is. Errors make the process exit with code 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One problem found in the input, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Diagnostic {
+    pub location: Location,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(location: Location, message: impl Into<String>) -> Self {
+        Self {
+            location,
+            severity: Severity::Error,
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(location: Location, message: impl Into<String>) -> Self {
+        Self {
+            location,
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let l = &self.location;
+        if l.line == 0 {
+            // A problem with the file as a whole (missing, unreadable) has no position.
+            write!(f, "{}: {}: {}", l.file, self.severity, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}: {}",
+                l.file, l.line, l.column, self.severity, self.message
+            )
+        }
+    }
+}
+
+/// The JSON shape of a diagnostic in `-o json` output (cli.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagnosticJson<'a> {
+    pub file: &'a str,
+    pub line: u32,
+    pub column: u32,
+    pub severity: Severity,
+    pub message: &'a str,
+}
+
+impl<'a> From<&'a Diagnostic> for DiagnosticJson<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        Self {
+            file: &d.location.file,
+            line: d.location.line,
+            column: d.location.column,
+            severity: d.severity,
+            message: &d.message,
+        }
+    }
+}
+
+/// Turns a byte offset into a 1-based (line, column) pair, counting columns in characters.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (to_u32(line), to_u32(column))
+}
+
+pub(crate) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
