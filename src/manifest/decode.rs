@@ -241,9 +241,25 @@ fn decode_object(
             (true, false) => "apiVersion is not set",
             _ => "kind is not set",
         };
+        let misspelt: Vec<String> = map
+            .keys()
+            .filter(|k| {
+                (k.eq_ignore_ascii_case("apiVersion") && api_version.is_empty())
+                    || (k.eq_ignore_ascii_case("kind") && kind.is_empty())
+            })
+            .map(|k| format!("`{k}`"))
+            .collect();
+        let spelling = if misspelt.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (found {}; keys are case-sensitive)",
+                misspelt.join(" and ")
+            )
+        };
         diagnostics.push(Diagnostic::error(
             here,
-            format!("{missing}{}", helm_hint(ctx, &origin)),
+            format!("{missing}{spelling}{}", helm_hint(ctx, &origin)),
         ));
         return;
     }
@@ -498,7 +514,7 @@ impl Decoder<'_, '_> {
             serde_ignored::deserialize(de, &mut on_ignored)
         };
         for path in unknown {
-            let location = self.ctx.locate(self.origin, &path);
+            let location = super::locate_key(self.ctx.text, self.origin, &path);
             self.diagnostics.push(Diagnostic::warning(
                 location,
                 format!("unknown field `{path}`"),

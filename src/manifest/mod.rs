@@ -88,6 +88,17 @@ pub(crate) fn locate_field(text: &str, origin: &Origin, path: &FieldPath) -> Loc
     Location::new(origin.file.clone(), line, column)
 }
 
+/// Where the key of the field at `path` is written (for fields that should not be there).
+pub(crate) fn locate_key(text: &str, origin: &Origin, path: &FieldPath) -> Location {
+    let full = full_path(origin, path);
+    let (line, column) =
+        yaml::locate_key(text, origin.offset, &full).unwrap_or((origin.line, origin.column));
+    Location::new(origin.file.clone(), line, column)
+}
+
+/// A file's name and its bytes, or why it could not be read.
+pub type InputFile = (Arc<str>, Result<Vec<u8>, String>);
+
 /// Everything read from the inputs: the objects, the problems, and the source texts.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -111,7 +122,7 @@ pub fn load_paths(paths: &[String], options: &LoadOptions) -> Loaded {
         .into_iter()
         .map(|(path, message)| Diagnostic::error(Location::new(path.into(), 0, 0), message))
         .collect();
-    let files: Vec<(Arc<str>, Result<Vec<u8>, String>)> = inputs
+    let files: Vec<InputFile> = inputs
         .into_iter()
         .map(|input| match input {
             InputPath::Stdin => {
@@ -153,10 +164,7 @@ pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
 }
 
 /// Parses and decodes files in parallel, then merges them in input order.
-pub fn load_files(
-    files: Vec<(Arc<str>, Result<Vec<u8>, String>)>,
-    options: &LoadOptions,
-) -> Loaded {
+pub fn load_files(files: Vec<InputFile>, options: &LoadOptions) -> Loaded {
     let count = files.len();
     let parts: Vec<Loaded> = files
         .into_par_iter()

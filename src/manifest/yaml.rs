@@ -293,7 +293,8 @@ struct SpanNode {
 enum SpanKind {
     Leaf,
     Seq(Vec<SpanNode>),
-    Map(Vec<(String, SpanNode)>),
+    /// Each entry: the key, where the key is written, and the value.
+    Map(Vec<(String, (u32, u32), SpanNode)>),
 }
 
 impl<'de> Deserialize<'de> for SpanNode {
@@ -365,9 +366,13 @@ impl<'de> Visitor<'de> for SpanVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpanKind, A::Error> {
         let mut entries = Vec::new();
-        while let Some(JsonNode(key)) = map.next_key()? {
+        while let Some(key) = map.next_key::<Spanned<JsonNode>>()? {
+            let at = (
+                to_u32(key.referenced.line()),
+                to_u32(key.referenced.column()),
+            );
             let node = map.next_value::<SpanNode>()?;
-            entries.push((key_string(key), node));
+            entries.push((key_string(key.value.0), at, node));
         }
         Ok(SpanKind::Map(entries))
     }
@@ -376,15 +381,27 @@ impl<'de> Visitor<'de> for SpanVisitor {
 /// Finds the 1-based (line, column) of the node at `path` inside the document whose text starts
 /// at `offset` of `text`, or of its deepest ancestor present in the manifest.
 pub fn locate(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
-    locate_in(text, offset, path, false)
+    locate_in(text, offset, path, false, false)
 }
 
 /// The 1-based (line, column) of the node at `path`, or `None` when it is not in the manifest.
 pub fn locate_exact(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
-    locate_in(text, offset, path, true)
+    locate_in(text, offset, path, true, false)
 }
 
-fn locate_in(text: &str, offset: usize, path: &[PathSegment], exact: bool) -> Option<(u32, u32)> {
+/// Like [`locate`], but for a path ending in a mapping key, the position of the key itself
+/// (where an unknown field is written) rather than of its value.
+pub fn locate_key(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
+    locate_in(text, offset, path, false, true)
+}
+
+fn locate_in(
+    text: &str,
+    offset: usize,
+    path: &[PathSegment],
+    exact: bool,
+    want_key: bool,
+) -> Option<(u32, u32)> {
     let rest = text.get(offset..)?;
     let end = document_end(rest);
     let doc_text = rest.get(..end)?;
@@ -394,21 +411,28 @@ fn locate_in(text: &str, offset: usize, path: &[PathSegment], exact: bool) -> Op
     let node: SpanNode =
         serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
     let mut current = &node;
+    let mut position = (node.line, node.column);
     for segment in path {
         let next = match (&current.kind, segment) {
-            (SpanKind::Map(entries), PathSegment::Key(k)) => {
-                entries.iter().find(|(key, _)| key == k).map(|(_, n)| n)
+            (SpanKind::Map(entries), PathSegment::Key(k)) => entries
+                .iter()
+                .find(|(key, _, _)| key == k)
+                .map(|(_, at, n)| (n, if want_key { *at } else { (n.line, n.column) })),
+            (SpanKind::Seq(items), PathSegment::Index(i)) => {
+                items.get(*i).map(|n| (n, (n.line, n.column)))
             }
-            (SpanKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
             _ => None,
         };
         match next {
-            Some(n) => current = n,
+            Some((n, at)) => {
+                current = n;
+                position = at;
+            }
             None if exact => return None,
             None => break,
         }
     }
-    Some((current.line + to_u32(base_line), current.column))
+    Some((position.0 + to_u32(base_line), position.1))
 }
 
 /// The length of the first document of `text` (up to the next `---` marker line).

@@ -12,6 +12,9 @@ use crate::source::{Diagnostic, DiagnosticJson, Severity};
 #[derive(Debug, Clone, Serialize)]
 pub struct Inventory {
     pub files: usize,
+    /// Cluster-scoped objects per kind (shown in the table, not part of the JSON).
+    #[serde(skip)]
+    pub cluster_scoped: BTreeMap<String, usize>,
     pub objects: BTreeMap<String, usize>,
     pub namespaces: BTreeMap<String, BTreeMap<String, usize>>,
     pub skipped: BTreeMap<String, usize>,
@@ -32,6 +35,12 @@ impl Inventory {
             .collect();
         Self {
             files: loaded.files,
+            cluster_scoped: loaded
+                .cluster
+                .per_namespace
+                .get("")
+                .cloned()
+                .unwrap_or_default(),
             objects: loaded.cluster.counts(),
             namespaces,
             skipped: loaded.cluster.skipped.clone(),
@@ -86,9 +95,22 @@ pub fn render_table(inventory: &Inventory) -> String {
     }
     out.push_str(&render(&kinds));
 
-    if !inventory.namespaces.is_empty() {
+    if !inventory.namespaces.is_empty() || !inventory.cluster_scoped.is_empty() {
         out.push('\n');
         let mut by_ns = new_table(["NAMESPACE", "OBJECTS", "KINDS"]);
+        if !inventory.cluster_scoped.is_empty() {
+            let total: usize = inventory.cluster_scoped.values().sum();
+            let list: Vec<String> = inventory
+                .cluster_scoped
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            by_ns.add_row(vec![
+                "(cluster-scoped)".to_string(),
+                total.to_string(),
+                list.join(", "),
+            ]);
+        }
         for (ns, kinds) in &inventory.namespaces {
             let total: usize = kinds.values().sum();
             let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
