@@ -1,1 +1,2 @@
 //! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
+pub mod pss;
