@@ -212,3 +212,86 @@ impl FromStr for LevelVersion {
         Ok(LevelVersion { level, version })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_parse_exactly() {
+        for level in Level::ALL {
+            assert_eq!(level.as_str().parse::<Level>(), Ok(level));
+            assert_eq!(level.to_string(), level.as_str());
+        }
+        for bad in ["", "Baseline", "RESTRICTED", " baseline", "unknown"] {
+            assert_eq!(bad.parse::<Level>(), Err(ParseLevelError));
+            assert_eq!(
+                Level::parse_or_restricted(bad),
+                (Level::Restricted, Some(ParseLevelError))
+            );
+        }
+        assert_eq!(
+            ParseLevelError.to_string(),
+            "must be one of privileged, baseline, restricted"
+        );
+        assert!(Level::Privileged < Level::Baseline && Level::Baseline < Level::Restricted);
+    }
+
+    #[test]
+    fn versions_parse_like_upstream() {
+        for (text, version) in [
+            ("latest", Version::Latest),
+            ("v1.0", Version::V1(0)),
+            ("v1.25", Version::V1(25)),
+            ("v1.10000", Version::V1(10000)),
+            ("v1.9223372036854775807", Version::V1(i64::MAX as u64)),
+        ] {
+            assert_eq!(text.parse::<Version>(), Ok(version), "{text}");
+            assert_eq!(version.to_string(), text);
+        }
+        for bad in [
+            "", "v1.01", "1.25", "v2.0", "V1.2", "v1.", "v1.-1", "v1.+1", "v1.2.3", "Latest",
+            "v1.9223372036854775808", "v1.٣",
+        ] {
+            assert_eq!(bad.parse::<Version>(), Err(ParseVersionError), "{bad}");
+            assert_eq!(
+                Version::parse_or_latest(bad),
+                (Version::Latest, Some(ParseVersionError))
+            );
+        }
+        assert_eq!(ParseVersionError.to_string(), "must be \"latest\" or \"v1.x\"");
+    }
+
+    #[test]
+    fn version_order_and_clamping() {
+        assert!(Version::V1(2) < Version::V1(10));
+        assert!(Version::V1(u64::MAX) < Version::Latest);
+        assert_eq!(Version::Latest.effective_minor(LATEST_MINOR), 37);
+        assert_eq!(Version::V1(10000).effective_minor(LATEST_MINOR), 37);
+        assert_eq!(Version::V1(36).effective_minor(LATEST_MINOR), 36);
+        assert_eq!(Version::V1(36).effective_minor(33), 33);
+    }
+
+    #[test]
+    fn level_versions_print_and_parse() {
+        let lv = LevelVersion::new(Level::Restricted, Version::V1(25));
+        assert_eq!(lv.to_string(), "restricted:v1.25");
+        assert_eq!(
+            LevelVersion::new(Level::Baseline, Version::Latest).to_string(),
+            "baseline:latest"
+        );
+        assert_eq!("restricted:v1.25".parse::<LevelVersion>(), Ok(lv));
+        assert_eq!(
+            "baseline".parse::<LevelVersion>(),
+            Ok(LevelVersion::new(Level::Baseline, Version::Latest))
+        );
+        assert!(matches!(
+            "strict:v1.2".parse::<LevelVersion>(),
+            Err(ParseLevelVersionError::Level { .. })
+        ));
+        assert!(matches!(
+            "baseline:1.2".parse::<LevelVersion>(),
+            Err(ParseLevelVersionError::Version { .. })
+        ));
+    }
+}
