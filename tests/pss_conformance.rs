@@ -175,3 +175,43 @@ fn every_upstream_fixture_matches() {
     );
     assert_eq!((allowed_rows, denied_rows), (1051, 3486));
 }
+
+/// Level monotonicity over every distinct fixture at every version: whatever restricted allows,
+/// baseline allows; and at every version `level_met` agrees with the individual evaluations.
+#[test]
+fn restricted_allowed_implies_baseline_allowed() {
+    let rows = read_rows();
+    let mut fixtures: Vec<&str> = rows.iter().map(|r| r.fixture.as_str()).collect();
+    fixtures.sort_unstable();
+    fixtures.dedup();
+    let mut failures = Vec::new();
+    for fixture in fixtures {
+        let pod = load_pod(fixture);
+        let spec = pod.spec.clone().unwrap_or_default();
+        for minor in 0..=40 {
+            let version = Version::V1(minor);
+            let allows = |level| all_allowed(&evaluate(level, version, &pod.metadata, &spec));
+            let (baseline, restricted) = (allows(Level::Baseline), allows(Level::Restricted));
+            if restricted && !baseline {
+                failures.push(format!(
+                    "{fixture} v1.{minor}: restricted allows, baseline denies"
+                ));
+            }
+            let expected_level = if restricted {
+                Level::Restricted
+            } else if baseline {
+                Level::Baseline
+            } else {
+                Level::Privileged
+            };
+            let report = kubesim::pss::level_met(version, &pod.metadata, &spec);
+            if report.level != expected_level {
+                failures.push(format!(
+                    "{fixture} v1.{minor}: level_met {:?}",
+                    report.level
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -10,14 +10,24 @@ where
     I: IntoIterator<Item = &'a str>,
 {
     let mut out = String::new();
-    for (i, item) in items.into_iter().enumerate() {
-        out.push_str(if i == 0 { "\"" } else { "\", \"" });
+    push_join_quote(&mut out, items);
+    out
+}
+
+/// [`join_quote`] appended to `out`.
+pub(crate) fn push_join_quote<'a, I>(out: &mut String, items: I)
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let mut any = false;
+    for item in items {
+        out.push_str(if any { "\", \"" } else { "\"" });
         out.push_str(item);
+        any = true;
     }
-    if !out.is_empty() {
+    if any {
         out.push('"');
     }
-    out
 }
 
 /// Upstream `pluralize`: the singular form only for exactly one item.
@@ -39,11 +49,13 @@ pub(crate) fn pod_and_containers(pod: bool, containers: &[&str]) -> String {
 
 /// `container "a"` or `containers "a", "b"`.
 pub(crate) fn containers_phrase(containers: &[&str]) -> String {
-    format!(
-        "{} {}",
-        pluralize("container", "containers", containers.len()),
-        join_quote(containers.iter().copied())
-    )
+    let noun = pluralize("container", "containers", containers.len());
+    let names_len: usize = containers.iter().map(|n| n.len() + 4).sum();
+    let mut out = String::with_capacity(noun.len() + 1 + names_len);
+    out.push_str(noun);
+    out.push(' ');
+    push_join_quote(&mut out, containers.iter().copied());
+    out
 }
 
 /// Go `strconv.Quote`: double quotes; `\a \b \f \n \r \t \v \\ \"` escaped; other

@@ -250,8 +250,18 @@ mod tests {
             assert_eq!(version.to_string(), text);
         }
         for bad in [
-            "", "v1.01", "1.25", "v2.0", "V1.2", "v1.", "v1.-1", "v1.+1", "v1.2.3", "Latest",
-            "v1.9223372036854775808", "v1.٣",
+            "",
+            "v1.01",
+            "1.25",
+            "v2.0",
+            "V1.2",
+            "v1.",
+            "v1.-1",
+            "v1.+1",
+            "v1.2.3",
+            "Latest",
+            "v1.9223372036854775808",
+            "v1.٣",
         ] {
             assert_eq!(bad.parse::<Version>(), Err(ParseVersionError), "{bad}");
             assert_eq!(
@@ -259,7 +269,10 @@ mod tests {
                 (Version::Latest, Some(ParseVersionError))
             );
         }
-        assert_eq!(ParseVersionError.to_string(), "must be \"latest\" or \"v1.x\"");
+        assert_eq!(
+            ParseVersionError.to_string(),
+            "must be \"latest\" or \"v1.x\""
+        );
     }
 
     #[test]

@@ -70,12 +70,16 @@ impl<'a> ContainerRef<'a> {
 
     /// `spec.containers[1].<suffix>`; an empty suffix names the container itself.
     pub fn path(&self, suffix: &str) -> String {
-        let base = format!("spec.{}[{}]", self.list.field_name(), self.index);
-        if suffix.is_empty() {
-            base
-        } else {
-            format!("{base}.{suffix}")
+        use std::fmt::Write as _;
+        let field = self.list.field_name();
+        // One allocation: "spec." + field + "[" + index (≤ 20 digits) + "]." + suffix.
+        let mut path = String::with_capacity(field.len() + suffix.len() + 30);
+        let _ = write!(path, "spec.{field}[{}]", self.index);
+        if !suffix.is_empty() {
+            path.push('.');
+            path.push_str(suffix);
         }
+        path
     }
 }
 
