@@ -583,24 +583,23 @@ impl Admission {
         }
         // Results per level-version, so identical modes are evaluated once (as upstream).
         let mut cache: Vec<(LevelVersion, Vec<CheckResult>)> = Vec::with_capacity(3);
-        let mut evaluate = |lv: LevelVersion| -> (bool, String) {
-            let results = match cache.iter().find(|(cached, _)| *cached == lv) {
-                Some((_, results)) => results,
-                None => {
-                    let results =
-                        self.evaluator
-                            .evaluate(lv.level, lv.version, request.meta, request.spec);
-                    cache.push((lv, results));
-                    &cache[cache.len() - 1].1
-                }
-            };
-            let allowed = all_allowed(results);
-            let detail = if allowed {
-                String::new()
+        let summarize = |results: &[CheckResult]| -> (bool, String) {
+            if all_allowed(results) {
+                (true, String::new())
             } else {
-                forbidden_detail(results)
-            };
-            (allowed, detail)
+                (false, forbidden_detail(results))
+            }
+        };
+        let mut evaluate = |lv: LevelVersion| -> (bool, String) {
+            if let Some((_, results)) = cache.iter().find(|(cached, _)| *cached == lv) {
+                return summarize(results);
+            }
+            let results = self
+                .evaluator
+                .evaluate(lv.level, lv.version, request.meta, request.spec);
+            let summary = summarize(&results);
+            cache.push((lv, results));
+            summary
         };
         if request.kind == RequestKind::Pod {
             decision
