@@ -1,0 +1,99 @@
+//! Check results and their aggregation into the texts upstream shows
+//! (`AggregateCheckResults`, `ForbiddenReason()`, `ForbiddenDetail()`).
+
+use super::checks::CheckId;
+use super::level::Level;
+
+/// Why one check disallowed a pod: upstream's reason and detail, plus the field paths the
+/// finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Forbidden {
+    /// Short reason, e.g. `host namespaces`. Never empty for the built-in checks.
+    pub reason: &'static str,
+    /// Upstream's detail text, e.g. `hostNetwork=true`; may be empty.
+    pub detail: String,
+    /// Field paths relative to the pod (or pod template) object, such as
+    /// `spec.containers[1].securityContext.privileged`, `spec.volumes[0].hostPath` or
+    /// `metadata.annotations["key"]`: dot-separated JSON field names, `[i]` for list items and
+    /// `["key"]` for map keys. A path can name a field that is absent from the manifest when the
+    /// finding is that a required setting is missing (e.g. `allowPrivilegeEscalation` unset);
+    /// consumers should then point at the nearest existing ancestor.
+    pub paths: Vec<String>,
+}
+
+impl Forbidden {
+    pub(crate) fn new(reason: &'static str, detail: String, paths: Vec<String>) -> Self {
+        Forbidden {
+            reason,
+            detail,
+            paths,
+        }
+    }
+}
+
+/// The outcome of one check on one pod.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckResult {
+    pub check: CheckId,
+    /// The level the check belongs to (baseline or restricted), not the level evaluated.
+    pub level: Level,
+    /// `None` when the check allows the pod.
+    pub forbidden: Option<Forbidden>,
+}
+
+impl CheckResult {
+    pub fn allowed(&self) -> bool {
+        self.forbidden.is_none()
+    }
+}
+
+/// What upstream substitutes for an empty reason.
+const UNKNOWN_FORBIDDEN_REASON: &str = "unknown forbidden reason";
+
+/// True iff every result allows the pod (upstream `AggregateCheckResult.Allowed`).
+pub fn all_allowed(results: &[CheckResult]) -> bool {
+    results.iter().all(CheckResult::allowed)
+}
+
+fn forbidden_items(results: &[CheckResult]) -> impl Iterator<Item = (&str, &str)> {
+    results.iter().filter_map(|r| {
+        r.forbidden.as_ref().map(|f| {
+            let reason = if f.reason.is_empty() {
+                UNKNOWN_FORBIDDEN_REASON
+            } else {
+                f.reason
+            };
+            (reason, f.detail.as_str())
+        })
+    })
+}
+
+/// Upstream `ForbiddenReason()`: the reasons of the failing checks joined by `", "`.
+pub fn forbidden_reason(results: &[CheckResult]) -> String {
+    let mut out = String::new();
+    for (i, (reason, _)) in forbidden_items(results).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(reason);
+    }
+    out
+}
+
+/// Upstream `ForbiddenDetail()`: `reason` or `reason (detail)` per failing check, joined by
+/// `", "`. This is the text after `violates PodSecurity "<level>:<version>": `.
+pub fn forbidden_detail(results: &[CheckResult]) -> String {
+    let mut out = String::new();
+    for (i, (reason, detail)) in forbidden_items(results).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(reason);
+        if !detail.is_empty() {
+            out.push_str(" (");
+            out.push_str(detail);
+            out.push(')');
+        }
+    }
+    out
+}
