@@ -2,6 +2,7 @@
 //! builds a query, calls the library, and hands the result to a printer from `report`.
 
 mod inventory;
+mod pss;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// What was loaded: objects per kind and namespace, kinds skipped, diagnostics
     Inventory(InventoryArgs),
+    /// The Pod Security Standards level of every pod and pod template, and namespace admission
+    Pss(pss::PssArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -116,6 +119,7 @@ pub struct InventoryArgs {
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Inventory(args) => with_threads(args.input.threads, || inventory::run(&args)),
+        Command::Pss(args) => with_threads(args.input.threads, || pss::run(&args)),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());

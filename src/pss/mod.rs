@@ -5,6 +5,7 @@
 //! configuration into the API server's enforce/audit/warn decision and messages.
 
 pub mod admission;
+pub mod assess;
 pub mod checks;
 mod defaults;
 mod evaluate;

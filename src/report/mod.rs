@@ -2,4 +2,5 @@
 //! data to text; the CLI decides where the text goes.
 
 pub mod inventory;
+pub mod pss;
 pub mod table;

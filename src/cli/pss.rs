@@ -1,0 +1,112 @@
+//! `kubesim pss`: the Pod Security Standards level of every pod and pod template, and what
+//! each namespace's labels would admit.
+
+use clap::Args;
+
+use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout, usage_error};
+use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
+use crate::pss::assess::{AssessOptions, assess, dry_run_label};
+use crate::pss::{Level, LevelVersion, Version};
+use crate::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
+
+#[derive(Debug, Args)]
+pub struct PssArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Exit with code 1 if any workload does not meet this level
+    #[arg(long, value_name = "LEVEL")]
+    pub level: Option<String>,
+    /// Policy version to evaluate at (v1.0 … v1.37, or latest)
+    #[arg(long, value_name = "VERSION", default_value = "latest")]
+    pub version: String,
+    /// Enforce LEVEL[:VERSION] in namespaces without labels (the admission plugin's defaults)
+    #[arg(long, value_name = "LEVEL[:VERSION]")]
+    pub default_enforce: Option<String>,
+    /// PodSecurity admission configuration (exemptions and defaults)
+    #[arg(long, value_name = "FILE")]
+    pub admission_config: Option<String>,
+    /// List what `kubectl label ns NS pod-security.kubernetes.io/enforce=LEVEL --dry-run=server` would report
+    #[arg(long, value_name = "NS=LEVEL[:VERSION]")]
+    pub dry_run_label: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+pub fn run(args: &PssArgs) -> u8 {
+    let version: Version = match args.version.parse() {
+        Ok(v) => v,
+        Err(e) => return usage_error(&format!("--version {}: {e}", args.version)),
+    };
+    let required: Option<Level> = match args.level.as_deref().map(str::parse) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => return usage_error(&format!("--level: {e}")),
+    };
+    let mut config = match &args.admission_config {
+        None => PodSecurityConfig::default(),
+        Some(path) => match crate::manifest::read_document(path) {
+            Ok(value) => match PodSecurityConfig::from_json(&value) {
+                Ok(c) => c,
+                Err(e) => return usage_error(&format!("{path}: {e}")),
+            },
+            Err(e) => return usage_error(&e),
+        },
+    };
+    let mut defaults_configured = args.admission_config.is_some();
+    if let Some(text) = &args.default_enforce {
+        match text.parse::<LevelVersion>() {
+            Ok(lv) => {
+                config.defaults = Policy { enforce: lv, ..config.defaults };
+                defaults_configured = true;
+            }
+            Err(e) => return usage_error(&format!("--default-enforce: {e}")),
+        }
+    }
+    let loaded = match args.input.load() {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e),
+    };
+    print_diagnostics(&loaded.diagnostics);
+    let options = AssessOptions { version, admission: Admission::new(config), defaults_configured };
+
+    if let Some(spec) = &args.dry_run_label {
+        let Some((namespace, level)) = spec.split_once('=') else {
+            return usage_error("--dry-run-label takes NS=LEVEL[:VERSION]");
+        };
+        let enforce: LevelVersion = match level.parse() {
+            Ok(lv) => lv,
+            Err(e) => return usage_error(&format!("--dry-run-label: {e}")),
+        };
+        let dry = dry_run_label(&loaded.cluster, &options, namespace, enforce);
+        if !args.input.quiet {
+            print_stdout(&match args.output {
+                OutputFormat::Table => render_dry_run_table(&dry),
+                OutputFormat::Json => render_dry_run_json(&dry),
+            });
+        }
+        return if loaded.has_errors() {
+            EXIT_ERROR
+        } else if dry.rejected.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_NEGATIVE
+        };
+    }
+
+    let report = assess(&loaded.cluster, &loaded.sources, &options, args.input.namespace.as_deref());
+    if !args.input.quiet {
+        print_stdout(&match args.output {
+            OutputFormat::Table => render_table(&report),
+            OutputFormat::Json => render_json(&report, &loaded.diagnostics),
+        });
+    }
+    let failed = required.is_some_and(|l| report.workloads.iter().any(|w| !w.meets(l)));
+    if loaded.has_errors() {
+        EXIT_ERROR
+    } else if failed {
+        EXIT_NEGATIVE
+    } else {
+        EXIT_OK
+    }
+}
