@@ -38,7 +38,12 @@ pub fn render_table(report: &PssReport) -> String {
     for w in report.workloads.iter().filter(|w| !w.violations.is_empty() || w.enforce.as_ref().is_some_and(|e| e.denial.is_some())) {
         out.push('\n');
         out.push_str(&format!("{} ({}:{}) meets {}\n", w.display_name(), w.file, w.line, w.level));
-        for v in &w.violations {
+        for (i, v) in w.violations.iter().enumerate() {
+            // Restricted runs the baseline checks too; list a finding once, at its lowest level.
+            let repeated = w.violations[..i].iter().any(|e| e.check == v.check && e.detail == v.detail);
+            if repeated {
+                continue;
+            }
             out.push_str(&format!("  {} {}: {} ({})\n", v.level, v.check, v.reason, v.detail));
             for p in &v.paths {
                 match p.line {
@@ -48,7 +53,8 @@ pub fn render_table(report: &PssReport) -> String {
             }
         }
         if let Some(denial) = w.enforce.as_ref().and_then(|e| e.denial.as_ref()) {
-            out.push_str(&format!("  enforce: {denial}\n"));
+            let whose = if w.kind == crate::model::WorkloadKind::Pod { "" } else { " (for its pods)" };
+            out.push_str(&format!("  enforce{whose}: {denial}\n"));
         }
         for warning in &w.warnings {
             out.push_str(&format!("  warning: {warning}\n"));
