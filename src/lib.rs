@@ -4,5 +4,6 @@ pub mod generate;
 pub mod graph;
 pub mod manifest;
 pub mod model;
+pub mod rbac;
 pub mod report;
 pub mod source;

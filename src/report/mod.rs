@@ -2,4 +2,5 @@
 //! data to text; the CLI decides where the text goes.
 
 pub mod inventory;
+pub mod rbac;
 pub mod table;
