@@ -9,10 +9,12 @@
 pub mod access;
 pub mod authorize;
 pub mod catalog;
+pub mod covers;
 pub mod explain;
 pub mod matching;
 pub mod matrix;
 pub mod request;
+pub mod validate;
 pub mod who_can;
 
 pub use access::{RulesFor, rules_for};
