@@ -98,7 +98,7 @@ pub fn describe_subject(subject: &Subject, binding_namespace: &str) -> String {
 pub fn subject_applies(subject: &Subject, user: &UserInfo, binding_namespace: &str) -> bool {
     match subject.kind.as_str() {
         "User" => subject.name == user.name(),
-        "Group" => user.groups().iter().any(|g| *g == subject.name),
+        "Group" => user.groups().contains(&subject.name),
         "ServiceAccount" => {
             let ns = match subject.namespace.as_deref() {
                 Some(ns) if !ns.is_empty() => ns,
