@@ -19,7 +19,9 @@ fn load(c: &mut Criterion) {
         assert!(loaded.diagnostics.is_empty());
         eprintln!("{name}: {} documents, {} bytes", shape.total(), text.len());
         group.throughput(Throughput::Bytes(text.len() as u64));
-        group.bench_function(format!("{name}/{}-docs", shape.total()), |b| b.iter(|| load_str("bench", &text, &options)));
+        group.bench_function(format!("{name}/{}-docs", shape.total()), |b| {
+            b.iter(|| load_str("bench", &text, &options))
+        });
         if format == Format::Json {
             group.bench_function(format!("serde_json-floor/{}-docs", shape.total()), |b| {
                 b.iter(|| {

@@ -6,5 +6,6 @@ pub mod graph;
 pub mod manifest;
 pub mod model;
 pub mod pss;
+pub mod rbac;
 pub mod report;
 pub mod source;

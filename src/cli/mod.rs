@@ -1,8 +1,12 @@
 //! The command line: clap definitions, shared options, and one file per command. Each command
 //! builds a query, calls the library, and hands the result to a printer from `report`.
 
+mod access;
+mod can;
 mod inventory;
+mod matrix;
 mod pss;
+mod who_can;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,6 +39,14 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// The Pod Security Standards level of every pod and pod template, and namespace admission
     Pss(pss::PssArgs),
+    /// Is the request allowed, and by which binding, role and rule (like kubectl auth can-i)
+    Can(can::CanArgs),
+    /// Every subject allowed, with the bindings that allow it
+    WhoCan(who_can::WhoCanArgs),
+    /// The rules that apply to a subject (like kubectl auth can-i --list)
+    Access(access::AccessArgs),
+    /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
+    Matrix(matrix::MatrixArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -120,6 +132,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Inventory(args) => with_threads(args.input.threads, || inventory::run(&args)),
         Command::Pss(args) => with_threads(args.input.threads, || pss::run(&args)),
+        Command::Can(args) => with_threads(args.input.threads, || can::run(&args)),
+        Command::WhoCan(args) => with_threads(args.input.threads, || who_can::run(&args)),
+        Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
+        Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());

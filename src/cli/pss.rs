@@ -3,7 +3,10 @@
 
 use clap::Args;
 
-use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout, usage_error};
+use super::{
+    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout,
+    usage_error,
+};
 use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
 use crate::pss::assess::{AssessOptions, assess, dry_run_label};
 use crate::pss::{Level, LevelVersion, Version};
@@ -57,7 +60,10 @@ pub fn run(args: &PssArgs) -> u8 {
     if let Some(text) = &args.default_enforce {
         match text.parse::<LevelVersion>() {
             Ok(lv) => {
-                config.defaults = Policy { enforce: lv, ..config.defaults };
+                config.defaults = Policy {
+                    enforce: lv,
+                    ..config.defaults
+                };
                 defaults_configured = true;
             }
             Err(e) => return usage_error(&format!("--default-enforce: {e}")),
@@ -68,7 +74,11 @@ pub fn run(args: &PssArgs) -> u8 {
         Err(e) => return usage_error(&e),
     };
     print_diagnostics(&loaded.diagnostics);
-    let options = AssessOptions { version, admission: Admission::new(config), defaults_configured };
+    let options = AssessOptions {
+        version,
+        admission: Admission::new(config),
+        defaults_configured,
+    };
 
     if let Some(spec) = &args.dry_run_label {
         let Some((namespace, level)) = spec.split_once('=') else {
@@ -94,7 +104,12 @@ pub fn run(args: &PssArgs) -> u8 {
         };
     }
 
-    let report = assess(&loaded.cluster, &loaded.sources, &options, args.input.namespace.as_deref());
+    let report = assess(
+        &loaded.cluster,
+        &loaded.sources,
+        &options,
+        args.input.namespace.as_deref(),
+    );
     if !args.input.quiet {
         print_stdout(&match args.output {
             OutputFormat::Table => render_table(&report),

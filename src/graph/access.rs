@@ -55,7 +55,9 @@ pub struct AccessGraph {
 impl AccessGraph {
     pub fn build(index: &RbacIndex) -> AccessGraph {
         let mut g = AccessGraph::default();
-        g.roles = (0..index.roles.len()).map(|id| g.graph.add_node(Node::Role(id))).collect();
+        g.roles = (0..index.roles.len())
+            .map(|id| g.graph.add_node(Node::Role(id)))
+            .collect();
         for (id, binding) in index.bindings.iter().enumerate() {
             let node = g.graph.add_node(Node::Binding(id));
             g.bindings.push(node);
@@ -74,7 +76,11 @@ impl AccessGraph {
                     },
                     _ => String::new(),
                 };
-                let key = SubjectKey { kind: subject.kind.clone(), namespace, name: subject.name.clone() };
+                let key = SubjectKey {
+                    kind: subject.kind.clone(),
+                    namespace,
+                    name: subject.name.clone(),
+                };
                 let s = g.subject(key);
                 g.graph.add_edge(s, node, Edge::BoundBy);
             }
@@ -103,7 +109,11 @@ impl AccessGraph {
                 .filter(|s| !s.is_empty())
                 .or_else(|| w.pod_spec.service_account.clone().filter(|s| !s.is_empty()))
                 .unwrap_or_else(|| "default".to_string());
-            let key = SubjectKey { kind: "ServiceAccount".into(), namespace: w.namespace.clone(), name: sa };
+            let key = SubjectKey {
+                kind: "ServiceAccount".into(),
+                namespace: w.namespace.clone(),
+                name: sa,
+            };
             let s = g.subject(key);
             g.graph.add_edge(node, s, Edge::RunsAs);
         }
@@ -130,7 +140,9 @@ impl AccessGraph {
 
     /// The bindings that name a subject, in visiting order.
     pub fn bindings_of(&self, key: &SubjectKey) -> Vec<BindingId> {
-        let Some(&node) = self.subjects.get(key) else { return Vec::new() };
+        let Some(&node) = self.subjects.get(key) else {
+            return Vec::new();
+        };
         let mut ids: Vec<BindingId> = self
             .graph
             .neighbors(node)
@@ -147,10 +159,12 @@ impl AccessGraph {
     /// The service account subject a workload runs as.
     pub fn runs_as(&self, workload: usize) -> Option<&SubjectKey> {
         let node = *self.workloads.get(workload)?;
-        self.graph.neighbors(node).find_map(|n| match &self.graph[n] {
-            Node::Subject(key) => Some(key),
-            _ => None,
-        })
+        self.graph
+            .neighbors(node)
+            .find_map(|n| match &self.graph[n] {
+                Node::Subject(key) => Some(key),
+                _ => None,
+            })
     }
 }
 
@@ -163,21 +177,64 @@ mod tests {
 
     #[test]
     fn example_scenario_graph_links_subjects_bindings_roles_and_pods() {
-        let loaded = load_paths(&["scenarios/payments/manifests".into()], &LoadOptions::default());
+        let loaded = load_paths(
+            &["scenarios/payments/manifests".into()],
+            &LoadOptions::default(),
+        );
         let index = RbacIndex::build(Arc::new(loaded.cluster));
         let g = AccessGraph::build(&index);
-        let ci = SubjectKey { kind: "ServiceAccount".into(), namespace: "payments".into(), name: "ci".into() };
-        let bindings: Vec<&str> = g.bindings_of(&ci).iter().map(|&b| index.bindings[b].name.as_str()).collect();
+        let ci = SubjectKey {
+            kind: "ServiceAccount".into(),
+            namespace: "payments".into(),
+            name: "ci".into(),
+        };
+        let bindings: Vec<&str> = g
+            .bindings_of(&ci)
+            .iter()
+            .map(|&b| index.bindings[b].name.as_str())
+            .collect();
         assert_eq!(bindings, vec!["ci-deployer"]);
-        let role = g.graph.neighbors(g.bindings[index.bindings.iter().position(|b| b.name == "ci-deployer").unwrap()]).next();
-        assert_eq!(role.map(|n| g.graph[n].clone()), Some(Node::Role(index.role_by_name[&("payments".into(), "deployer".into())])));
+        let role = g
+            .graph
+            .neighbors(
+                g.bindings[index
+                    .bindings
+                    .iter()
+                    .position(|b| b.name == "ci-deployer")
+                    .unwrap()],
+            )
+            .next();
+        assert_eq!(
+            role.map(|n| g.graph[n].clone()),
+            Some(Node::Role(
+                index.role_by_name[&("payments".into(), "deployer".into())]
+            ))
+        );
         // The api Deployment runs as sa payments/api; the debug pod as payments/default.
         let names: Vec<String> = (0..index.cluster.workloads.len())
-            .map(|i| format!("{} → {}", index.cluster.workloads[i].name, g.runs_as(i).map(|k| k.name.as_str()).unwrap_or("?")))
+            .map(|i| {
+                format!(
+                    "{} → {}",
+                    index.cluster.workloads[i].name,
+                    g.runs_as(i).map(|k| k.name.as_str()).unwrap_or("?")
+                )
+            })
             .collect();
-        assert_eq!(names, vec!["api → api", "legacy → default", "debug → default", "node-exporter → default"]);
+        assert_eq!(
+            names,
+            vec![
+                "api → api",
+                "legacy → default",
+                "debug → default",
+                "node-exporter → default"
+            ]
+        );
         // A binding to a missing role (edit without --defaults) has no Grants edge.
-        let team = index.bindings.iter().position(|b| b.name == "team-edit").unwrap();
+        let team = index
+            .bindings
+            .iter()
+            .position(|b| b.name == "team-edit")
+            .unwrap();
         assert_eq!(g.graph.neighbors(g.bindings[team]).count(), 0);
     }
 }

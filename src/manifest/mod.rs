@@ -291,9 +291,21 @@ fn strip_json_position(message: &str) -> String {
 /// configuration. Errors are ready to print.
 pub fn read_document(path: &str) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {}", io_message(&e)))?;
-    let stream = if text.trim_start().starts_with('{') { parse_json(&text) } else { yaml::parse_stream(&text) };
+    let stream = if text.trim_start().starts_with('{') {
+        parse_json(&text)
+    } else {
+        yaml::parse_stream(&text)
+    };
     if let Some(err) = stream.errors.first() {
-        return Err(format!("{path}:{}:{}: error: {}", err.line, err.column, err.message));
+        return Err(format!(
+            "{path}:{}:{}: error: {}",
+            err.line, err.column, err.message
+        ));
     }
-    stream.documents.into_iter().next().map(|d| d.value).ok_or_else(|| format!("{path}: error: the file holds no document"))
+    stream
+        .documents
+        .into_iter()
+        .next()
+        .map(|d| d.value)
+        .ok_or_else(|| format!("{path}: error: the file holds no document"))
 }

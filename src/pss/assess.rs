@@ -27,7 +27,11 @@ pub struct AssessOptions {
 
 impl Default for AssessOptions {
     fn default() -> Self {
-        AssessOptions { version: Version::Latest, admission: Admission::default(), defaults_configured: false }
+        AssessOptions {
+            version: Version::Latest,
+            admission: Admission::default(),
+            defaults_configured: false,
+        }
     }
 }
 
@@ -96,7 +100,11 @@ impl WorkloadAssessment {
             Level::Baseline => Level::Restricted,
             Level::Restricted => return Vec::new(),
         };
-        self.violations.iter().filter(|v| v.level == next).map(|v| v.check).collect()
+        self.violations
+            .iter()
+            .filter(|v| v.level == next)
+            .map(|v| v.check)
+            .collect()
     }
 
     pub fn meets(&self, level: Level) -> bool {
@@ -116,12 +124,22 @@ pub fn namespace_labels(cluster: &Cluster) -> BTreeMap<String, BTreeMap<String, 
     cluster
         .namespaces
         .iter()
-        .map(|ns| (ns.metadata.name.clone().unwrap_or_default(), ns.metadata.labels.clone().unwrap_or_default()))
+        .map(|ns| {
+            (
+                ns.metadata.name.clone().unwrap_or_default(),
+                ns.metadata.labels.clone().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
 /// Assesses every workload of `cluster` (optionally only those of one namespace).
-pub fn assess(cluster: &Cluster, sources: &Sources, options: &AssessOptions, namespace: Option<&str>) -> PssReport {
+pub fn assess(
+    cluster: &Cluster,
+    sources: &Sources,
+    options: &AssessOptions,
+    namespace: Option<&str>,
+) -> PssReport {
     let labels = namespace_labels(cluster);
     let mut workloads: Vec<WorkloadAssessment> = cluster
         .workloads
@@ -130,9 +148,18 @@ pub fn assess(cluster: &Cluster, sources: &Sources, options: &AssessOptions, nam
         .map(|w| assess_workload(w, sources, options, labels.get(&w.namespace)))
         .collect();
     workloads.sort_by(|a, b| {
-        (&a.namespace, a.kind, &a.name, &a.file, a.line).cmp(&(&b.namespace, b.kind, &b.name, &b.file, b.line))
+        (&a.namespace, a.kind, &a.name, &a.file, a.line).cmp(&(
+            &b.namespace,
+            b.kind,
+            &b.name,
+            &b.file,
+            b.line,
+        ))
     });
-    PssReport { version: options.version, workloads }
+    PssReport {
+        version: options.version,
+        workloads,
+    }
 }
 
 /// Assesses one workload against its namespace's labels.
@@ -143,7 +170,8 @@ pub fn assess_workload(
     labels: Option<&BTreeMap<String, String>>,
 ) -> WorkloadAssessment {
     let evaluator = &options.admission.evaluator;
-    let report: LevelReport = evaluator.level_met(options.version, &workload.pod_meta, &workload.pod_spec);
+    let report: LevelReport =
+        evaluator.level_met(options.version, &workload.pod_meta, &workload.pod_spec);
     let prefix = workload.kind.template_path();
     let mut violations = Vec::new();
     for failure in &report.failures {
@@ -158,7 +186,10 @@ pub fn assess_workload(
                     }
                     path.0.extend(FieldPath::parse(p).0);
                     let line = sources.line_of(&workload.origin, &path);
-                    ViolationPath { path: path.to_string(), line }
+                    ViolationPath {
+                        path: path.to_string(),
+                        line,
+                    }
                 })
                 .collect();
             violations.push(ViolationRow {
@@ -172,7 +203,10 @@ pub fn assess_workload(
     }
 
     // Enforce is decided as if the pod itself were created; warn and audit as the object is.
-    let has_labels = labels.is_some_and(|l| l.keys().any(|k| k.starts_with(super::admission::LABEL_PREFIX)));
+    let has_labels = labels.is_some_and(|l| {
+        l.keys()
+            .any(|k| k.starts_with(super::admission::LABEL_PREFIX))
+    });
     let as_pod = options.admission.admit(&AdmissionRequest {
         kind: RequestKind::Pod,
         name: &workload.name,
@@ -213,28 +247,47 @@ pub fn assess_workload(
         violations,
         enforce,
         warnings: as_object.warnings.clone(),
-        audit: as_object.audit_annotations.get(super::admission::AUDIT_VIOLATIONS_ANNOTATION).cloned(),
-        label_errors: as_pod.policy_errors.iter().map(LabelError::to_string).collect(),
+        audit: as_object
+            .audit_annotations
+            .get(super::admission::AUDIT_VIOLATIONS_ANNOTATION)
+            .cloned(),
+        label_errors: as_pod
+            .policy_errors
+            .iter()
+            .map(LabelError::to_string)
+            .collect(),
     }
 }
 
 /// `kubectl label ns NS pod-security.kubernetes.io/enforce=LEVEL --dry-run=server`: the
 /// warnings the apiserver gives for the pods already in the namespace.
-pub fn dry_run_label(cluster: &Cluster, options: &AssessOptions, namespace: &str, enforce: LevelVersion) -> DryRunLabel {
+pub fn dry_run_label(
+    cluster: &Cluster,
+    options: &AssessOptions,
+    namespace: &str,
+    enforce: LevelVersion,
+) -> DryRunLabel {
     let pods: Vec<(&str, &_, &_)> = cluster
         .workloads
         .iter()
         .filter(|w| w.namespace == namespace && w.kind == WorkloadKind::Pod)
         .map(|w| (w.name.as_str(), &w.pod_meta, &w.pod_spec))
         .collect();
-    let warnings = options.admission.existing_pods_warnings(namespace, enforce, &pods);
+    let warnings = options
+        .admission
+        .existing_pods_warnings(namespace, enforce, &pods);
     // Templates are not checked by the apiserver here, but their future pods would be rejected.
     let mut rejected: Vec<RejectedWorkload> = cluster
         .workloads
         .iter()
         .filter(|w| w.namespace == namespace)
         .filter_map(|w| {
-            let results = options.admission.evaluator.evaluate(enforce.level, enforce.version, &w.pod_meta, &w.pod_spec);
+            let results = options.admission.evaluator.evaluate(
+                enforce.level,
+                enforce.version,
+                &w.pod_meta,
+                &w.pod_spec,
+            );
             (!super::all_allowed(&results)).then(|| RejectedWorkload {
                 kind: w.kind,
                 name: w.name.clone(),
@@ -243,7 +296,12 @@ pub fn dry_run_label(cluster: &Cluster, options: &AssessOptions, namespace: &str
         })
         .collect();
     rejected.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    DryRunLabel { namespace: namespace.to_string(), enforce, warnings, rejected }
+    DryRunLabel {
+        namespace: namespace.to_string(),
+        enforce,
+        warnings,
+        rejected,
+    }
 }
 
 /// A workload whose pods a new enforce label would reject.

@@ -3,4 +3,5 @@
 
 pub mod inventory;
 pub mod pss;
+pub mod rbac;
 pub mod table;

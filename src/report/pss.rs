@@ -23,28 +23,55 @@ fn admitted_cell(w: &WorkloadAssessment) -> String {
 }
 
 pub fn render_table(report: &PssReport) -> String {
-    let mut table = new_table(["WORKLOAD", "NAMESPACE", "LEVEL", "FAILING CHECKS", "ADMITTED"]);
+    let mut table = new_table([
+        "WORKLOAD",
+        "NAMESPACE",
+        "LEVEL",
+        "FAILING CHECKS",
+        "ADMITTED",
+    ]);
     for w in &report.workloads {
-        let failing: Vec<String> = w.next_level_failures().iter().map(ToString::to_string).collect();
+        let failing: Vec<String> = w
+            .next_level_failures()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         table.add_row(vec![
             format!("{}/{}", w.kind.word(), w.name),
             w.namespace.clone(),
             w.level.to_string(),
-            if failing.is_empty() { "-".to_string() } else { failing.join(", ") },
+            if failing.is_empty() {
+                "-".to_string()
+            } else {
+                failing.join(", ")
+            },
             admitted_cell(w),
         ]);
     }
     let mut out = render(&table);
-    for w in report.workloads.iter().filter(|w| !w.violations.is_empty() || w.enforce.as_ref().is_some_and(|e| e.denial.is_some())) {
+    for w in report.workloads.iter().filter(|w| {
+        !w.violations.is_empty() || w.enforce.as_ref().is_some_and(|e| e.denial.is_some())
+    }) {
         out.push('\n');
-        out.push_str(&format!("{} ({}:{}) meets {}\n", w.display_name(), w.file, w.line, w.level));
+        out.push_str(&format!(
+            "{} ({}:{}) meets {}\n",
+            w.display_name(),
+            w.file,
+            w.line,
+            w.level
+        ));
         for (i, v) in w.violations.iter().enumerate() {
             // Restricted runs the baseline checks too; list a finding once, at its lowest level.
-            let repeated = w.violations[..i].iter().any(|e| e.check == v.check && e.detail == v.detail);
+            let repeated = w.violations[..i]
+                .iter()
+                .any(|e| e.check == v.check && e.detail == v.detail);
             if repeated {
                 continue;
             }
-            out.push_str(&format!("  {} {}: {} ({})\n", v.level, v.check, v.reason, v.detail));
+            out.push_str(&format!(
+                "  {} {}: {} ({})\n",
+                v.level, v.check, v.reason, v.detail
+            ));
             for p in &v.paths {
                 match p.line {
                     Some(line) => out.push_str(&format!("    {} at line {line}\n", p.path)),
@@ -53,15 +80,23 @@ pub fn render_table(report: &PssReport) -> String {
             }
         }
         if let Some(denial) = w.enforce.as_ref().and_then(|e| e.denial.as_ref()) {
-            let whose = if w.kind == crate::model::WorkloadKind::Pod { "" } else { " (for its pods)" };
+            let whose = if w.kind == crate::model::WorkloadKind::Pod {
+                ""
+            } else {
+                " (for its pods)"
+            };
             out.push_str(&format!("  enforce{whose}: {denial}\n"));
         }
         for warning in &w.warnings {
             out.push_str(&format!("  warning: {warning}\n"));
         }
     }
-    let counts = [Level::Restricted, Level::Baseline, Level::Privileged]
-        .map(|l| format!("{} {l}", report.workloads.iter().filter(|w| w.level == l).count()));
+    let counts = [Level::Restricted, Level::Baseline, Level::Privileged].map(|l| {
+        format!(
+            "{} {l}",
+            report.workloads.iter().filter(|w| w.level == l).count()
+        )
+    });
     out.push_str(&format!(
         "\n{} workloads at {}: {}\n",
         report.workloads.len(),
@@ -171,7 +206,10 @@ pub fn render_dry_run_table(dry: &DryRunLabel) -> String {
     }
     let mut table = new_table(["WORKLOAD", "WOULD BE REJECTED FOR"]);
     for r in &dry.rejected {
-        table.add_row(vec![format!("{}/{}", r.kind.word(), r.name), r.reason.clone()]);
+        table.add_row(vec![
+            format!("{}/{}", r.kind.word(), r.name),
+            r.reason.clone(),
+        ]);
     }
     out.push_str(&render(&table));
     out.push_str(&format!(

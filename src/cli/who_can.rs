@@ -1,0 +1,60 @@
+//! `kubesim who-can VERB RESOURCE`: every subject allowed, with the bindings that allow it.
+
+use clap::Args;
+
+use super::can::{build_action, load_index};
+use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout};
+use crate::report::rbac::{who_can_json, who_can_text};
+
+#[derive(Debug, Args)]
+pub struct WhoCanArgs {
+    /// The verb
+    pub verb: String,
+    /// RESOURCE[.GROUP][/SUBRESOURCE], or a non-resource URL starting with /
+    pub resource: String,
+    /// The object's name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The subresource (also writable as RESOURCE/SUBRESOURCE)
+    #[arg(long)]
+    pub subresource: Option<String>,
+    /// Hide system:* subjects and kube-system service accounts
+    #[arg(long)]
+    pub exclude_system: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: OutputFormat,
+}
+
+pub fn run(args: &WhoCanArgs) -> u8 {
+    let loaded = match load_index(&args.input) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let namespace = args.input.namespace.clone().unwrap_or_default();
+    let (action, resource_error) = match build_action(
+        &loaded.catalog,
+        &args.verb,
+        &args.resource,
+        args.subresource.as_deref(),
+        args.name.as_deref(),
+        &namespace,
+    ) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let result = crate::rbac::who_can(&loaded.index, &action, args.exclude_system);
+    if !args.input.quiet {
+        print_stdout(&match args.output {
+            OutputFormat::Table => who_can_text(&loaded.index, &result),
+            OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
+        });
+    }
+    if loaded.input_errors || resource_error {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
