@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::model::{Cluster, Origin};
-use crate::source::{Diagnostic, FieldPath, Location, PathSegment, line_col};
+use crate::source::{Diagnostic, FieldPath, LineCursor, Location, PathSegment, line_col};
 pub use walk::{InputPath, WalkOptions};
 
 /// How manifests are read.
@@ -247,6 +247,7 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
     let mut stream = yaml::ParsedStream::default();
     let mut iter = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     let mut index = 0u32;
+    let mut cursor = LineCursor::new(text);
     loop {
         let start = iter.byte_offset();
         match iter.next() {
@@ -255,7 +256,7 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
                 let skipped = text
                     .get(start..)
                     .map_or(0, |t| t.len() - t.trim_start().len());
-                let (line, column) = line_col(text, start + skipped);
+                let (line, column) = cursor.position(start + skipped);
                 if !value.is_null() {
                     stream.documents.push(yaml::RawDocument {
                         value,

@@ -62,6 +62,9 @@ fn options(text_len: usize) -> Options {
 /// documents are skipped, as kubectl skips them.
 pub fn parse_stream(text: &str) -> ParsedStream {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() >= PARALLEL_CHUNK_BYTES * 2 {
+        return parse_parallel(text);
+    }
     match parse_whole(text, 0, 0) {
         Ok(documents) => ParsedStream {
             documents,
@@ -69,6 +72,58 @@ pub fn parse_stream(text: &str) -> ParsedStream {
         },
         Err(_) => parse_split(text),
     }
+}
+
+/// Streams larger than two of these are cut at document markers and parsed in parallel.
+const PARALLEL_CHUNK_BYTES: usize = 1 << 19;
+
+/// Parses a large stream in parallel pieces. A line that starts with `---` at column 0 always
+/// begins a new document (YAML forbids it inside content), and anchors never cross documents,
+/// so the pieces parse exactly as the whole would.
+fn parse_parallel(text: &str) -> ParsedStream {
+    use rayon::prelude::*;
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut piece_start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if is_document_marker(line) && offset - piece_start >= PARALLEL_CHUNK_BYTES {
+            pieces.push((piece_start, offset));
+            piece_start = offset;
+        }
+        offset += line.len();
+    }
+    pieces.push((piece_start, text.len()));
+    let parsed: Vec<(usize, ParsedStream)> = pieces
+        .into_par_iter()
+        .map(|(start, end)| {
+            let piece = text.get(start..end).unwrap_or("");
+            let stream = match parse_whole(piece, start, 0) {
+                Ok(documents) => ParsedStream { documents, errors: Vec::new() },
+                Err(_) => parse_split_at(piece, start),
+            };
+            (start, stream)
+        })
+        .collect();
+    // Lines of each piece are relative to the piece; shift them by the lines before it.
+    let mut stream = ParsedStream::default();
+    let mut lines_before = 0u32;
+    let mut counted_to = 0usize;
+    let mut next_index = 0u32;
+    for (start, piece) in parsed {
+        lines_before += to_u32(text.get(counted_to..start).map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count()));
+        counted_to = start;
+        for mut doc in piece.documents {
+            doc.line += lines_before;
+            doc.index = next_index;
+            next_index += 1;
+            stream.documents.push(doc);
+        }
+        for mut err in piece.errors {
+            err.line += lines_before;
+            stream.errors.push(err);
+        }
+    }
+    stream
 }
 
 fn parse_whole(
@@ -90,11 +145,8 @@ fn parse_whole(
         }
         // The document's text begins after the last `---` at or before its root node.
         let root_line = line.max(1) as usize;
-        let offset = starts
-            .iter()
-            .rev()
-            .find(|(l, _)| *l <= root_line)
-            .map_or(0, |&(_, o)| o);
+        let at = starts.partition_point(|(l, _)| *l <= root_line);
+        let offset = at.checked_sub(1).and_then(|i| starts.get(i)).map_or(0, |&(_, o)| o);
         out.push(RawDocument {
             value,
             index: first_index + to_u32(i),
@@ -127,6 +179,12 @@ fn is_document_marker(line: &str) -> bool {
 
 /// Splits at `---` lines and parses each chunk alone, so a syntax error costs one document.
 fn parse_split(text: &str) -> ParsedStream {
+    parse_split_at(text, 0)
+}
+
+/// [`parse_split`] for a piece that starts at byte `base` of its file (lines stay relative to
+/// the piece; offsets become absolute).
+fn parse_split_at(text: &str, base: usize) -> ParsedStream {
     let mut stream = ParsedStream::default();
     let mut chunk_start = 0;
     let mut chunk_line = 1usize;
@@ -146,7 +204,7 @@ fn parse_split(text: &str) -> ParsedStream {
     for (index, (start, end, first_line)) in chunks.into_iter().enumerate() {
         let chunk = text.get(start..end).unwrap_or("");
         let index = to_u32(index);
-        match parse_whole(chunk, start, index) {
+        match parse_whole(chunk, base + start, index) {
             Ok(docs) => {
                 for mut doc in docs {
                     doc.index = index;
@@ -492,6 +550,21 @@ mod tests {
         assert_eq!(s.documents.len(), 2);
         assert_eq!(s.errors.len(), 1);
         assert_eq!(s.errors[0].line, 3, "{:?}", s.errors);
+    }
+
+    #[test]
+    fn large_streams_parse_in_parallel_exactly_as_a_whole() {
+        use crate::generate::{Format, Shape, cluster_text};
+        let text = cluster_text(&Shape::scaled(5_000), 3, Format::Yaml);
+        assert!(text.len() > 2 * PARALLEL_CHUNK_BYTES, "{}", text.len());
+        let parallel = parse_stream(&text);
+        let whole = parse_whole(&text, 0, 0).unwrap();
+        assert!(parallel.errors.is_empty());
+        assert_eq!(parallel.documents.len(), whole.len());
+        for (a, b) in parallel.documents.iter().zip(&whole) {
+            assert_eq!((a.index, a.line, a.column, a.offset), (b.index, b.line, b.column, b.offset));
+            assert_eq!(a.value, b.value);
+        }
     }
 
     #[test]

@@ -127,6 +127,41 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     (to_u32(line), to_u32(column))
 }
 
+/// Turns increasing byte offsets into (line, column) pairs in one pass over the text, for
+/// streams of many documents where [`line_col`] per document would be quadratic.
+#[derive(Debug)]
+pub struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Self { text, offset: 0, line: 1, line_start: 0 }
+    }
+
+    /// The position of `offset`, which must not be smaller than the previous one asked for
+    /// (a smaller one is answered from the start of the text).
+    pub fn position(&mut self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            *self = LineCursor::new(self.text);
+        }
+        let bytes = self.text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate().take(offset).skip(self.offset) {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = i + 1;
+            }
+        }
+        self.offset = offset;
+        let column = self.text.get(self.line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (to_u32(self.line), to_u32(column))
+    }
+}
+
 pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
