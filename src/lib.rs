@@ -8,4 +8,5 @@ pub mod model;
 pub mod pss;
 pub mod rbac;
 pub mod report;
+pub mod scenario;
 pub mod source;

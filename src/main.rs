@@ -5,5 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    kubesim::dsl::install_parser_limits();
     kubesim::cli::run(kubesim::cli::Cli::parse())
 }

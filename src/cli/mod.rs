@@ -6,6 +6,7 @@ mod can;
 mod inventory;
 mod matrix;
 mod pss;
+mod run;
 mod who_can;
 
 use std::io::Write;
@@ -47,6 +48,8 @@ pub enum Command {
     Access(access::AccessArgs),
     /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
     Matrix(matrix::MatrixArgs),
+    /// Run scenarios: expectations, what-ifs and snapshots
+    Run(run::RunArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -136,6 +139,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::WhoCan(args) => with_threads(args.input.threads, || who_can::run(&args)),
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
+        Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());

@@ -98,7 +98,10 @@ fn parse_parallel(text: &str) -> ParsedStream {
         .map(|(start, end)| {
             let piece = text.get(start..end).unwrap_or("");
             let stream = match parse_whole(piece, start, 0) {
-                Ok(documents) => ParsedStream { documents, errors: Vec::new() },
+                Ok(documents) => ParsedStream {
+                    documents,
+                    errors: Vec::new(),
+                },
                 Err(_) => parse_split_at(piece, start),
             };
             (start, stream)
@@ -110,7 +113,10 @@ fn parse_parallel(text: &str) -> ParsedStream {
     let mut counted_to = 0usize;
     let mut next_index = 0u32;
     for (start, piece) in parsed {
-        lines_before += to_u32(text.get(counted_to..start).map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count()));
+        lines_before += to_u32(
+            text.get(counted_to..start)
+                .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count()),
+        );
         counted_to = start;
         for mut doc in piece.documents {
             doc.line += lines_before;
@@ -146,7 +152,10 @@ fn parse_whole(
         // The document's text begins after the last `---` at or before its root node.
         let root_line = line.max(1) as usize;
         let at = starts.partition_point(|(l, _)| *l <= root_line);
-        let offset = at.checked_sub(1).and_then(|i| starts.get(i)).map_or(0, |&(_, o)| o);
+        let offset = at
+            .checked_sub(1)
+            .and_then(|i| starts.get(i))
+            .map_or(0, |&(_, o)| o);
         out.push(RawDocument {
             value,
             index: first_index + to_u32(i),
@@ -562,7 +571,10 @@ mod tests {
         assert!(parallel.errors.is_empty());
         assert_eq!(parallel.documents.len(), whole.len());
         for (a, b) in parallel.documents.iter().zip(&whole) {
-            assert_eq!((a.index, a.line, a.column, a.offset), (b.index, b.line, b.column, b.offset));
+            assert_eq!(
+                (a.index, a.line, a.column, a.offset),
+                (b.index, b.line, b.column, b.offset)
+            );
             assert_eq!(a.value, b.value);
         }
     }

@@ -4,4 +4,5 @@
 pub mod inventory;
 pub mod pss;
 pub mod rbac;
+pub mod scenario;
 pub mod table;

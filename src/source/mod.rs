@@ -139,7 +139,12 @@ pub struct LineCursor<'a> {
 
 impl<'a> LineCursor<'a> {
     pub fn new(text: &'a str) -> Self {
-        Self { text, offset: 0, line: 1, line_start: 0 }
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
+        }
     }
 
     /// The position of `offset`, which must not be smaller than the previous one asked for
@@ -157,7 +162,11 @@ impl<'a> LineCursor<'a> {
             }
         }
         self.offset = offset;
-        let column = self.text.get(self.line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .text
+            .get(self.line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (to_u32(self.line), to_u32(column))
     }
 }

@@ -1,0 +1,68 @@
+//! `kubesim run FILES...`: runs scenarios (expectations and snapshots).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, print_stdout};
+use crate::report::scenario::{render_json, render_junit, render_text};
+use crate::scenario::{RunOptions, run_files};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    Table,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files (.ksim)
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Write every `show` report as its snapshot
+    #[arg(long)]
+    pub accept: bool,
+    /// Show the evidence of passing statements too
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: RunFormat,
+    /// Worker threads (default: one per core)
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+pub fn run(args: &RunArgs) -> u8 {
+    let report = run_files(
+        &args.files,
+        &RunOptions {
+            accept: args.accept,
+        },
+    );
+    for file in &report.files {
+        for d in &file.diagnostics {
+            eprint!("{}", d.render_plain());
+        }
+        let mut loading: Vec<_> = file.scenarios.iter().flat_map(|s| &s.diagnostics).collect();
+        loading.sort();
+        loading.dedup();
+        for d in loading {
+            eprintln!("{d}");
+        }
+    }
+    print_stdout(&match args.output {
+        RunFormat::Table => render_text(&report, args.verbose),
+        RunFormat::Json => render_json(&report),
+        RunFormat::Junit => render_junit(&report),
+    });
+    let (_, failed) = report.counts();
+    if report.has_errors() {
+        EXIT_ERROR
+    } else if failed > 0 {
+        EXIT_NEGATIVE
+    } else {
+        EXIT_OK
+    }
+}

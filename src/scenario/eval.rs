@@ -1,0 +1,391 @@
+//! Evaluating one statement against one state: expectations (RBAC decisions, who-can sets,
+//! pod-security levels, namespace admission) and `show` reports. Pure functions of the
+//! statement and the immutable state, so statements run in parallel.
+
+use std::collections::BTreeMap;
+
+use crate::dsl::ast::SetRelation;
+use crate::dsl::program::{
+    Access, Expectation, Level as DslLevel, NamePattern, Principal, Show, Subject, SubjectPattern,
+    Version as DslVersion, WorkloadRef, WorkloadSelector,
+};
+use crate::model::{Workload, WorkloadKind};
+use crate::pss::assess::{
+    AssessOptions, PssReport, WorkloadAssessment, assess_workload, namespace_labels,
+};
+use crate::pss::{Level, Version};
+use crate::rbac::access::rules_for;
+use crate::rbac::catalog::Catalog;
+use crate::rbac::explain::explain;
+use crate::rbac::request::{Action, Request, UserInfo};
+use crate::rbac::who_can::who_can;
+use crate::report::rbac::{access_text, can_text, who_can_text};
+
+use super::state::State;
+
+/// The outcome of an expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub passed: bool,
+    /// Why, line by line: the deciding binding, role and rule, or the failing checks.
+    pub evidence: Vec<String>,
+}
+
+impl Outcome {
+    fn new(passed: bool, evidence: Vec<String>) -> Self {
+        Outcome { passed, evidence }
+    }
+}
+
+pub fn level(level: DslLevel) -> Level {
+    match level {
+        DslLevel::Privileged => Level::Privileged,
+        DslLevel::Baseline => Level::Baseline,
+        DslLevel::Restricted => Level::Restricted,
+    }
+}
+
+pub fn version(version: DslVersion) -> Version {
+    match version {
+        DslVersion::V1(n) => Version::V1(n),
+        DslVersion::Latest => Version::Latest,
+    }
+}
+
+pub fn user_info(principal: &Principal) -> UserInfo {
+    UserInfo::new(
+        principal.user.clone().unwrap_or_default(),
+        principal.groups.clone(),
+    )
+}
+
+/// The RBAC action of a language access, resolving unqualified resources through the catalogue
+/// (built-ins and the CRDs in the input), as kubectl resolves them.
+pub fn action(access: &Access, state: &State) -> Action {
+    match access {
+        Access::NonResource { verb, path } => Action::non_resource(verb, path),
+        Access::Resource {
+            verb,
+            resource,
+            name,
+            namespace,
+        } => {
+            let namespace = namespace.as_ref().map(NamePattern::as_str).unwrap_or("");
+            let sub = resource.subresource.as_deref().unwrap_or("");
+            let (group, plural) = if resource.group_written || resource.resource == "*" {
+                (resource.group.clone(), resource.resource.clone())
+            } else {
+                let catalog = Catalog::new(&state.cluster().custom_resources);
+                match catalog.resolve(&resource.resource, None, sub, namespace) {
+                    Ok(r) => (r.resource.group, r.resource.resource),
+                    Err(_) => (resource.group.clone(), resource.resource.clone()),
+                }
+            };
+            Action::resource(
+                verb,
+                &group,
+                &plural,
+                sub,
+                namespace,
+                name.as_deref().unwrap_or(""),
+            )
+        }
+    }
+}
+
+fn indent(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+/// Evaluates an expectation.
+pub fn expect(expectation: &Expectation, state: &State, options: &AssessOptions) -> Outcome {
+    match expectation {
+        Expectation::Access {
+            principal,
+            allowed,
+            access,
+        } => {
+            let request = Request::new(user_info(principal), action(access, state));
+            let explanation = explain(&state.index, &request);
+            let passed = explanation.decision.allowed == *allowed;
+            Outcome::new(
+                passed,
+                indent(&can_text(&state.index, &request, &explanation)),
+            )
+        }
+        Expectation::WhoCan {
+            access,
+            relation,
+            subjects,
+        } => {
+            let result = who_can(&state.index, &action(access, state), false);
+            let allowed: Vec<Subject> = result
+                .subjects
+                .iter()
+                .filter_map(|s| match s.kind.as_str() {
+                    "User" => Some(Subject::User(s.name.clone())),
+                    "Group" => Some(Subject::Group(s.name.clone())),
+                    "ServiceAccount" => Some(Subject::ServiceAccount {
+                        namespace: s.namespace.clone(),
+                        name: s.name.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            let unmatched_patterns: Vec<&SubjectPattern> = subjects
+                .iter()
+                .filter(|p| !allowed.iter().any(|s| p.matches(s)))
+                .collect();
+            let unlisted: Vec<&Subject> = allowed
+                .iter()
+                .filter(|s| !subjects.iter().any(|p| p.matches(s)))
+                .collect();
+            let excluded_present: Vec<&Subject> = allowed
+                .iter()
+                .filter(|s| subjects.iter().any(|p| p.matches(s)))
+                .collect();
+            let mut evidence = Vec::new();
+            let passed = match relation {
+                SetRelation::Is => unmatched_patterns.is_empty() && unlisted.is_empty(),
+                SetRelation::Includes => unmatched_patterns.is_empty(),
+                SetRelation::Excludes => excluded_present.is_empty(),
+            };
+            if !passed {
+                match relation {
+                    SetRelation::Excludes => {
+                        for s in &excluded_present {
+                            evidence.push(format!("{s} is allowed"));
+                        }
+                    }
+                    _ => {
+                        for p in &unmatched_patterns {
+                            evidence.push(format!("{} is not allowed", pattern_text(p)));
+                        }
+                        if *relation == SetRelation::Is {
+                            for s in &unlisted {
+                                evidence.push(format!("{s} is allowed but not listed"));
+                            }
+                        }
+                    }
+                }
+            }
+            evidence.extend(indent(&who_can_text(&state.index, &result)));
+            Outcome::new(passed, evidence)
+        }
+        Expectation::PodSecurity {
+            workloads,
+            meets,
+            level: wanted,
+            version: at,
+        } => {
+            let wanted = level(*wanted);
+            let mut options = options.clone();
+            options.version = version(*at);
+            let selected = select_workloads(state, workloads);
+            if selected.is_empty() {
+                return Outcome::new(
+                    false,
+                    vec![format!("no workload matches {}", selector_text(workloads))],
+                );
+            }
+            let labels = namespace_labels(state.cluster());
+            let mut passed = true;
+            let mut evidence = Vec::new();
+            for w in selected {
+                let a = assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
+                let ok = a.meets(wanted) == *meets;
+                passed &= ok;
+                if !ok || workloads_is_one(workloads) {
+                    evidence.extend(level_evidence(&a, wanted));
+                }
+            }
+            Outcome::new(passed, evidence)
+        }
+        Expectation::Admission {
+            namespace,
+            admits,
+            workload,
+        } => {
+            let Some(w) = find_workload(state, workload) else {
+                return Outcome::new(
+                    false,
+                    vec![format!(
+                        "no {} {}/{} in the input",
+                        workload.kind, workload.namespace, workload.name
+                    )],
+                );
+            };
+            let labels = namespace_labels(state.cluster());
+            let ns_labels = labels.get(namespace);
+            // The pod is judged as if created in NAMESPACE.
+            let mut placed = w.clone();
+            placed.namespace = namespace.clone();
+            let a = assess_workload(&placed, &state.sources, options, ns_labels);
+            let admitted = a.enforce.as_ref().is_none_or(|e| e.admitted);
+            let mut evidence = Vec::new();
+            match &a.enforce {
+                None => evidence.push(format!(
+                    "namespace {namespace} enforces nothing (no enforce label)"
+                )),
+                Some(e) => {
+                    evidence.push(format!(
+                        "namespace {namespace} enforces {}:{}",
+                        e.level, e.version
+                    ));
+                    if let Some(x) = e.exemption {
+                        evidence.push(format!("exempt ({})", x.as_str()));
+                    }
+                    if let Some(d) = &e.denial {
+                        evidence.push(d.clone());
+                    }
+                }
+            }
+            Outcome::new(admitted == *admits, evidence)
+        }
+        Expectation::Escalation { .. } => Outcome::new(
+            false,
+            vec!["escalation analysis is not available in this version of kubesim".to_string()],
+        ),
+    }
+}
+
+fn workloads_is_one(selector: &WorkloadSelector) -> bool {
+    matches!(selector, WorkloadSelector::One(_))
+}
+
+fn level_evidence(a: &WorkloadAssessment, wanted: Level) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} ({}:{}) meets {}",
+        a.display_name(),
+        a.file,
+        a.line,
+        a.level
+    )];
+    for v in a.violations.iter().filter(|v| v.level == wanted) {
+        let at: Vec<String> = v
+            .paths
+            .iter()
+            .map(|p| match p.line {
+                Some(line) => format!("{} (line {line})", p.path),
+                None => format!("{} (not set)", p.path),
+            })
+            .collect();
+        lines.push(format!(
+            "  {} {}: {} ({})",
+            v.level, v.check, v.reason, v.detail
+        ));
+        for place in at {
+            lines.push(format!("    {place}"));
+        }
+    }
+    lines
+}
+
+pub fn pattern_text(p: &SubjectPattern) -> String {
+    match p {
+        SubjectPattern::Any => "any subject".into(),
+        SubjectPattern::AnyUser => "any user".into(),
+        SubjectPattern::AnyGroup => "any group".into(),
+        SubjectPattern::AnyServiceAccount => "any sa".into(),
+        SubjectPattern::User(n) => format!("user:{n}"),
+        SubjectPattern::Group(n) => format!("group:{n}"),
+        SubjectPattern::ServiceAccount { namespace, name } => format!("sa:{namespace}/{name}"),
+    }
+}
+
+pub fn selector_text(s: &WorkloadSelector) -> String {
+    match s {
+        WorkloadSelector::One(w) => format!("{} {}/{}", w.kind, w.namespace, w.name),
+        WorkloadSelector::Pods(ns) => format!("pods in {ns}"),
+        WorkloadSelector::Workloads(ns) => format!("workloads in {ns}"),
+        WorkloadSelector::Any => "any workload".into(),
+    }
+}
+
+pub fn find_workload<'a>(state: &'a State, r: &WorkloadRef) -> Option<&'a Workload> {
+    state
+        .cluster()
+        .workloads
+        .iter()
+        .find(|w| w.kind == r.kind && w.namespace == r.namespace && w.name == r.name)
+}
+
+pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Vec<&'a Workload> {
+    let workloads = &state.cluster().workloads;
+    match selector {
+        WorkloadSelector::One(r) => find_workload(state, r).into_iter().collect(),
+        WorkloadSelector::Pods(ns) => workloads
+            .iter()
+            .filter(|w| w.kind == WorkloadKind::Pod && ns.matches(&w.namespace))
+            .collect(),
+        WorkloadSelector::Workloads(ns) => workloads
+            .iter()
+            .filter(|w| ns.matches(&w.namespace))
+            .collect(),
+        WorkloadSelector::Any => workloads.iter().collect(),
+    }
+}
+
+/// Renders a `show` statement's report (deterministic text for snapshots).
+pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<String, String> {
+    match show {
+        Show::WhoCan(access) => {
+            let result = who_can(&state.index, &action(access, state), false);
+            Ok(who_can_text(&state.index, &result))
+        }
+        Show::Access {
+            principal,
+            namespace,
+        } => {
+            let rules = rules_for(
+                &state.index,
+                &user_info(principal),
+                namespace.as_deref().unwrap_or(""),
+            );
+            Ok(access_text(&state.index, &rules))
+        }
+        Show::Pss { namespace } => {
+            let labels = namespace_labels(state.cluster());
+            let mut workloads: Vec<WorkloadAssessment> = state
+                .cluster()
+                .workloads
+                .iter()
+                .filter(|w| namespace.as_ref().is_none_or(|p| p.matches(&w.namespace)))
+                .map(|w| assess_workload(w, &state.sources, options, labels.get(&w.namespace)))
+                .collect();
+            workloads.sort_by(|a, b| {
+                (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name))
+            });
+            Ok(crate::report::pss::render_table(&PssReport {
+                version: options.version,
+                workloads,
+            }))
+        }
+        Show::Escalations { .. } => {
+            Err("escalation analysis is not available in this version of kubesim".into())
+        }
+        Show::Diff => Err("`show diff` is only meaningful inside a whatif".into()),
+    }
+}
+
+/// Which (namespace, kind, name) each workload is, for diffs.
+pub fn workload_key(w: &WorkloadAssessment) -> (String, WorkloadKind, String) {
+    (w.namespace.clone(), w.kind, w.name.clone())
+}
+
+/// Every workload's assessment, keyed for diffs.
+pub fn assess_all(
+    state: &State,
+    options: &AssessOptions,
+) -> BTreeMap<(String, WorkloadKind, String), WorkloadAssessment> {
+    let labels = namespace_labels(state.cluster());
+    state
+        .cluster()
+        .workloads
+        .iter()
+        .map(|w| {
+            let a = assess_workload(w, &state.sources, options, labels.get(&w.namespace));
+            (workload_key(&a), a)
+        })
+        .collect()
+}

@@ -1,0 +1,307 @@
+//! The state a statement is evaluated against: the objects, their source texts and the RBAC
+//! index built from them, shared immutably across threads. A what-if derives a new state from
+//! its parent by applying mutations to a copy.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::dsl::program::{Mutation, ObjectKind, RoleKind, Subject as DslSubject};
+use crate::graph::RbacIndex;
+use crate::manifest::{LoadOptions, Sources, load_files};
+use crate::model::{Cluster, Located, Origin};
+
+/// Objects, sources and index, immutable once built.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub index: Arc<RbacIndex>,
+    pub sources: Arc<Sources>,
+}
+
+impl State {
+    pub fn new(cluster: Cluster, sources: Sources) -> State {
+        State {
+            index: Arc::new(RbacIndex::build(Arc::new(cluster))),
+            sources: Arc::new(sources),
+        }
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.index.cluster
+    }
+
+    /// The state after `mutation`, or why it could not be applied. `origin` names the
+    /// statement, so objects it creates point back at it.
+    pub fn apply(
+        &self,
+        mutation: &Mutation,
+        origin: &Origin,
+        base_dir: &std::path::Path,
+    ) -> Result<State, String> {
+        let mut cluster = self.cluster().clone();
+        let mut sources = (*self.sources).clone();
+        match mutation {
+            Mutation::Bind {
+                subject,
+                role_kind,
+                role,
+                namespace,
+            } => {
+                let subject = rbac_subject(subject);
+                let role_ref = RoleRef {
+                    api_group: Some("rbac.authorization.k8s.io".into()),
+                    kind: match role_kind {
+                        RoleKind::Role => "Role".into(),
+                        RoleKind::ClusterRole => "ClusterRole".into(),
+                    },
+                    name: role.clone(),
+                };
+                let name = format!("whatif-{}-{}", slug(&subject.name), slug(role));
+                match namespace {
+                    Some(ns) => cluster.role_bindings.push(Located {
+                        object: RoleBinding {
+                            metadata: ObjectMeta {
+                                name: Some(name),
+                                namespace: Some(ns.clone()),
+                                ..ObjectMeta::default()
+                            },
+                            role_ref,
+                            subjects: Some(vec![subject]),
+                        },
+                        origin: origin.clone(),
+                    }),
+                    None => {
+                        if *role_kind == RoleKind::Role {
+                            return Err("a Role can only be bound in a namespace (`in NS`)".into());
+                        }
+                        cluster.cluster_role_bindings.push(Located {
+                            object: ClusterRoleBinding {
+                                metadata: ObjectMeta {
+                                    name: Some(name),
+                                    ..ObjectMeta::default()
+                                },
+                                role_ref,
+                                subjects: Some(vec![subject]),
+                            },
+                            origin: origin.clone(),
+                        });
+                    }
+                }
+            }
+            Mutation::Apply { pattern, files } => {
+                if files.is_empty() {
+                    return Err(format!("`{pattern}` matches no file"));
+                }
+                let inputs = files
+                    .iter()
+                    .map(|f| {
+                        let name = display_path(f, base_dir);
+                        (name.into(), std::fs::read(f).map_err(|e| e.to_string()))
+                    })
+                    .collect();
+                let loaded = load_files(inputs, &LoadOptions::default());
+                if let Some(error) = loaded.diagnostics.iter().find(|d| d.is_error()) {
+                    return Err(error.to_string());
+                }
+                replace_objects(&mut cluster, loaded.cluster);
+                sources.merge(loaded.sources);
+            }
+            Mutation::Remove {
+                kind,
+                namespace,
+                name,
+            } => {
+                let removed = remove_objects(&mut cluster, *kind, namespace.as_deref(), name);
+                if removed == 0 {
+                    let shown = match namespace {
+                        Some(ns) => format!("{ns}/{name}"),
+                        None => name.clone(),
+                    };
+                    return Err(format!("there is no {} {shown} to remove", kind.kind()));
+                }
+            }
+            Mutation::Label { namespace, labels } => {
+                let existing = cluster
+                    .namespaces
+                    .iter_mut()
+                    .find(|n| n.metadata.name.as_deref() == Some(namespace));
+                let target = match existing {
+                    Some(ns) => ns,
+                    None => {
+                        cluster.namespaces.push(Located {
+                            object: Namespace {
+                                metadata: ObjectMeta {
+                                    name: Some(namespace.clone()),
+                                    ..ObjectMeta::default()
+                                },
+                                ..Namespace::default()
+                            },
+                            origin: origin.clone(),
+                        });
+                        let last = cluster.namespaces.len() - 1;
+                        &mut cluster.namespaces[last]
+                    }
+                };
+                let map: &mut BTreeMap<String, String> = target
+                    .object
+                    .metadata
+                    .labels
+                    .get_or_insert_with(BTreeMap::new);
+                for (k, v) in labels {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        Ok(State::new(cluster, sources))
+    }
+}
+
+/// A file's name as reports show it: relative to the scenario's directory when inside it.
+pub fn display_path(path: &std::path::Path, base_dir: &std::path::Path) -> String {
+    path.strip_prefix(base_dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn slug(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn rbac_subject(subject: &DslSubject) -> Subject {
+    match subject {
+        DslSubject::User(name) => Subject {
+            kind: "User".into(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            name: name.clone(),
+            namespace: None,
+        },
+        DslSubject::Group(name) => Subject {
+            kind: "Group".into(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            name: name.clone(),
+            namespace: None,
+        },
+        DslSubject::ServiceAccount { namespace, name } => Subject {
+            kind: "ServiceAccount".into(),
+            api_group: None,
+            name: name.clone(),
+            namespace: Some(namespace.clone()),
+        },
+    }
+}
+
+fn key(meta: &ObjectMeta) -> (String, String) {
+    (
+        meta.namespace.clone().unwrap_or_default(),
+        meta.name.clone().unwrap_or_default(),
+    )
+}
+
+/// Adds `incoming` to `cluster`; an object with the same kind, namespace and name replaces
+/// the existing one (as `kubectl apply` would).
+fn replace_objects(cluster: &mut Cluster, incoming: Cluster) {
+    fn merge<T>(
+        existing: &mut Vec<Located<T>>,
+        incoming: Vec<Located<T>>,
+        key_of: impl Fn(&T) -> (String, String),
+    ) {
+        for object in incoming {
+            let k = key_of(&object.object);
+            existing.retain(|e| key_of(&e.object) != k);
+            existing.push(object);
+        }
+    }
+    merge(&mut cluster.roles, incoming.roles, |o| key(&o.metadata));
+    merge(&mut cluster.cluster_roles, incoming.cluster_roles, |o| {
+        key(&o.metadata)
+    });
+    merge(&mut cluster.role_bindings, incoming.role_bindings, |o| {
+        key(&o.metadata)
+    });
+    merge(
+        &mut cluster.cluster_role_bindings,
+        incoming.cluster_role_bindings,
+        |o| key(&o.metadata),
+    );
+    merge(
+        &mut cluster.service_accounts,
+        incoming.service_accounts,
+        |o| key(&o.metadata),
+    );
+    merge(&mut cluster.namespaces, incoming.namespaces, |o| {
+        key(&o.metadata)
+    });
+    merge(&mut cluster.secrets, incoming.secrets, |o| key(&o.metadata));
+    for w in incoming.workloads {
+        cluster
+            .workloads
+            .retain(|e| !(e.kind == w.kind && e.namespace == w.namespace && e.name == w.name));
+        cluster.workloads.push(w);
+    }
+    cluster.custom_resources.extend(incoming.custom_resources);
+    for (k, n) in incoming.skipped {
+        *cluster.skipped.entry(k).or_insert(0) += n;
+    }
+}
+
+fn remove_objects(
+    cluster: &mut Cluster,
+    kind: ObjectKind,
+    namespace: Option<&str>,
+    name: &str,
+) -> usize {
+    fn remove<T>(
+        list: &mut Vec<Located<T>>,
+        meta: impl Fn(&T) -> &ObjectMeta,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> usize {
+        let before = list.len();
+        list.retain(|o| {
+            let m = meta(&o.object);
+            let same_ns = namespace.is_none_or(|ns| m.namespace.as_deref() == Some(ns));
+            !(same_ns && m.name.as_deref() == Some(name))
+        });
+        before - list.len()
+    }
+    match kind {
+        ObjectKind::Role => remove(&mut cluster.roles, |o| &o.metadata, namespace, name),
+        ObjectKind::ClusterRole => remove(&mut cluster.cluster_roles, |o| &o.metadata, None, name),
+        ObjectKind::RoleBinding => {
+            remove(&mut cluster.role_bindings, |o| &o.metadata, namespace, name)
+        }
+        ObjectKind::ClusterRoleBinding => remove(
+            &mut cluster.cluster_role_bindings,
+            |o| &o.metadata,
+            None,
+            name,
+        ),
+        ObjectKind::ServiceAccount => remove(
+            &mut cluster.service_accounts,
+            |o| &o.metadata,
+            namespace,
+            name,
+        ),
+        ObjectKind::Namespace => remove(&mut cluster.namespaces, |o| &o.metadata, None, name),
+        ObjectKind::Secret => remove(&mut cluster.secrets, |o| &o.metadata, namespace, name),
+        ObjectKind::Workload(w) => {
+            let before = cluster.workloads.len();
+            cluster.workloads.retain(|o| {
+                !(o.kind == w && o.name == name && namespace.is_none_or(|ns| o.namespace == ns))
+            });
+            before - cluster.workloads.len()
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! `kubesim run`: every example scenario passes and its report is pinned; failures carry
+//! evidence; snapshots are written, compared and accepted; exit codes; JSON and JUnit; the
+//! report is identical at any thread count.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use kubesim::report::scenario::render_text;
+use kubesim::scenario::{RunOptions, run_files};
+
+fn kubesim() -> Command {
+    Command::cargo_bin("kubesim").unwrap()
+}
+
+fn example_scenarios() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = globset_walk(Path::new("scenarios"));
+    found.sort();
+    found
+}
+
+fn globset_walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(globset_walk(&path));
+        } else if path.extension().is_some_and(|e| e == "ksim") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_scenario_passes_and_its_report_is_pinned() {
+    let files = example_scenarios();
+    assert!(!files.is_empty());
+    for file in files {
+        let report = run_files(std::slice::from_ref(&file), &RunOptions::default());
+        let (passed, failed) = report.counts();
+        let text = render_text(&report, true);
+        assert!(!report.has_errors() && failed == 0 && passed > 0, "{text}");
+        let name = file.to_string_lossy().replace(['/', '\\'], "__");
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, text);
+        });
+    }
+}
+
+#[test]
+fn the_report_is_identical_at_any_thread_count() {
+    let run = |threads: &str| {
+        kubesim()
+            .args([
+                "run",
+                "-j",
+                threads,
+                "-o",
+                "json",
+                "scenarios/payments/payments.ksim",
+            ])
+            .output()
+            .unwrap()
+    };
+    let one = run("1");
+    let two = run("2");
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout, two.stdout);
+}
+
+const MANIFEST: &str = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: app}
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: read, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: User, name: dana}]
+"#;
+
+fn scratch(ksim: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rbac.yaml"), MANIFEST).unwrap();
+    std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
+    dir
+}
+
+#[test]
+fn a_failed_expectation_shows_its_evidence_and_exits_1() {
+    let dir = scratch(
+        "scenario \"s\" {\n  load \"*.yaml\"\n  expect user:dana can get pods in app\n  expect user:dana can delete pods in app\n}\n",
+    );
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("✓ expect user:dana can get pods in app"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ expect user:dana can delete pods in app"),
+        "{text}"
+    );
+    // The evidence names the near miss: the binding whose role lacks the verb.
+    assert!(text.contains("RoleBinding app/read"), "{text}");
+    assert!(text.contains("verb"), "{text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn snapshots_are_written_compared_and_accepted() {
+    let dir =
+        scratch("scenario \"snap\" {\n  load \"rbac.yaml\"\n  show who can get pods in app\n}\n");
+    let snap = dir.path().join("snapshots/test/snap/1-who-can.snap");
+    let run = |args: &[&str]| {
+        kubesim()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let missing = run(&["run", "test.ksim"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(snap.with_extension("snap.new").exists());
+    assert!(!snap.exists());
+
+    let accepted = run(&["run", "--accept", "test.ksim"]);
+    assert_eq!(accepted.status.code(), Some(0));
+    let stored = std::fs::read_to_string(&snap).unwrap();
+    assert!(stored.contains("dana"), "{stored}");
+    assert!(!snap.with_extension("snap.new").exists());
+
+    assert_eq!(run(&["run", "test.ksim"]).status.code(), Some(0));
+
+    std::fs::write(&snap, stored.replace("dana", "someone-else")).unwrap();
+    let differs = run(&["run", "test.ksim"]);
+    assert_eq!(differs.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&differs.stdout);
+    assert!(text.contains("-User") && text.contains("+User"), "{text}");
+}
+
+#[test]
+fn invalid_files_exit_2_with_a_caret_under_the_problem() {
+    let dir =
+        scratch("scenario \"bad\" {\n  expect user:dana can get pods in app\n  show diff\n}\n");
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("test.ksim:3:3: error:"), "{err}");
+    assert!(err.contains('^'), "{err}");
+}
+
+#[test]
+fn json_and_junit_reports() {
+    let dir = scratch(
+        "scenario \"s\" {\n  load \"*.yaml\"\n  expect user:dana can get pods in app\n  expect user:dana can delete pods in app\n}\n",
+    );
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "-o", "json", "test.ksim"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["passed"].as_u64(), json["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let results = &json["files"][0]["scenarios"][0]["results"];
+    assert_eq!(
+        results[1]["statement"],
+        "expect user:dana can delete pods in app"
+    );
+    assert_eq!(results[1]["passed"], false);
+    assert_eq!(results[1]["line"], 4);
+
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "-o", "junit", "test.ksim"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains(r#"<testsuite name="test.ksim" tests="2""#),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+    assert!(xml.contains("<failure"), "{xml}");
+}
+
+#[test]
+fn what_if_mutations_that_match_nothing_fail() {
+    let dir = scratch(
+        "scenario \"s\" {\n  load \"*.yaml\"\n  whatif \"w\" {\n    remove rolebinding app/nope\n    expect user:dana can get pods in app\n  }\n}\n",
+    );
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("✗ remove rolebinding app/nope"), "{text}");
+    assert!(
+        text.contains("there is no RoleBinding app/nope to remove"),
+        "{text}"
+    );
+}
