@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::Pod;
+use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::pss::admission::forbidden_pod_message;
 use kubesim::pss::{
     Evaluator, Level, LevelVersion, Version, all_allowed, evaluate, forbidden_detail,
@@ -69,10 +70,23 @@ fn read_rows() -> Vec<Row> {
         .collect()
 }
 
+/// Reads a fixture through kubesim's own loader, as `kubesim pss` would.
 fn load_pod(fixture: &str) -> Pod {
     let text = std::fs::read_to_string(data_dir().join(fixture)).expect("fixture");
-    let value: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
-    serde_json::from_value(value).expect("pod")
+    let loaded = load_str(fixture, &text, &LoadOptions::default());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{fixture}: {:?}",
+        loaded.diagnostics
+    );
+    let [workload] = loaded.cluster.workloads.as_slice() else {
+        panic!("{fixture}: expected exactly one pod");
+    };
+    Pod {
+        metadata: workload.pod_meta.clone(),
+        spec: Some(workload.pod_spec.clone()),
+        ..Pod::default()
+    }
 }
 
 #[test]
