@@ -3,6 +3,7 @@
 
 mod access;
 mod can;
+mod check;
 mod inventory;
 mod matrix;
 mod pss;
@@ -50,6 +51,8 @@ pub enum Command {
     Matrix(matrix::MatrixArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
+    /// Run policies (forbid/require rules) against manifests
+    Check(check::CheckArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
+        Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());

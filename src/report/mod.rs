@@ -2,6 +2,7 @@
 //! data to text; the CLI decides where the text goes.
 
 pub mod inventory;
+pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scenario;

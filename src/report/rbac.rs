@@ -147,7 +147,7 @@ fn pretty(v: &impl Serialize) -> String {
     s
 }
 
-fn binding_text(index: &RbacIndex, id: BindingId) -> String {
+pub fn binding_text(index: &RbacIndex, id: BindingId) -> String {
     let b = &index.bindings[id];
     if b.namespace.is_empty() {
         format!("{} {} ({})", b.kind.as_str(), b.name, b.origin)
@@ -162,7 +162,7 @@ fn binding_text(index: &RbacIndex, id: BindingId) -> String {
     }
 }
 
-fn role_text(index: &RbacIndex, id: RoleId) -> String {
+pub fn role_text(index: &RbacIndex, id: RoleId) -> String {
     let r = &index.roles[id];
     if r.namespace.is_empty() {
         format!("{} {} ({})", r.kind.as_str(), r.name, r.origin)

@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod eval;
+pub mod policy;
 pub mod snapshot;
 pub mod state;
 

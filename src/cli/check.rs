@@ -1,0 +1,108 @@
+//! `kubesim check POLICY_FILES... -f MANIFESTS`: runs policies against manifests.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::{
+    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
+};
+use crate::dsl::program::PolicySeverity;
+use crate::dsl::{CheckContext, check, parse_file};
+use crate::report::policy::{render_json, render_junit, render_sarif, render_text};
+use crate::scenario::policy::{check_policies, known_namespaces};
+use crate::scenario::state::State;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy files (.ksim)
+    #[arg(required = true, value_name = "POLICY_FILES")]
+    pub policies: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Exit with code 1 only for violations of this severity or higher
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub fail_on: String,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: CheckFormat,
+}
+
+pub fn run(args: &CheckArgs) -> u8 {
+    let Some(fail_on) = PolicySeverity::parse(&args.fail_on) else {
+        return usage_error(&format!(
+            "--fail-on {}: use low, medium, high or critical",
+            args.fail_on
+        ));
+    };
+    let loaded = match args.input.load() {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e),
+    };
+    let mut invalid = loaded.has_errors();
+    print_diagnostics(&loaded.diagnostics);
+    let state = State::new(loaded.cluster, loaded.sources);
+    let namespaces = known_namespaces(&state);
+
+    let mut policies = Vec::new();
+    for path in &args.policies {
+        let name = path.to_string_lossy().replace('\\', "/");
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{name}: error: {e}");
+                invalid = true;
+                continue;
+            }
+        };
+        let file = match parse_file(&name, &text) {
+            Ok(f) => f,
+            Err(diagnostics) => {
+                diagnostics
+                    .iter()
+                    .for_each(|d| eprint!("{}", d.render_plain()));
+                invalid = true;
+                continue;
+            }
+        };
+        let mut context = CheckContext::new(path.parent().unwrap_or(Path::new(".")));
+        context.known_namespaces = Some(namespaces.clone());
+        let (program, diagnostics) = check(&file, &context);
+        diagnostics
+            .iter()
+            .for_each(|d| eprint!("{}", d.render_plain()));
+        if diagnostics.iter().any(|d| d.is_error()) {
+            invalid = true;
+            continue;
+        }
+        policies.extend(program.policies.into_iter().map(|p| (name.clone(), p)));
+    }
+    let report = check_policies(&policies, &state);
+    let catalogue: Vec<(String, String, PolicySeverity)> = policies
+        .iter()
+        .map(|(file, p)| (p.name.clone(), file.clone(), p.severity))
+        .collect();
+    if !args.input.quiet {
+        print_stdout(&match args.output {
+            CheckFormat::Table => render_text(&report),
+            CheckFormat::Json => render_json(&report),
+            CheckFormat::Sarif => render_sarif(&report, &catalogue),
+            CheckFormat::Junit => render_junit(&report, &catalogue),
+        });
+    }
+    if invalid {
+        EXIT_ERROR
+    } else if report.violations.iter().any(|v| v.severity >= fail_on) {
+        EXIT_NEGATIVE
+    } else {
+        EXIT_OK
+    }
+}

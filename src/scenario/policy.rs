@@ -1,0 +1,358 @@
+//! Running policies (`kubesim check`): each `forbid`/`require` rule ranges over the subjects,
+//! workloads or namespaces it selects, minus its exceptions, and yields one violation per
+//! offender, with the evidence and the manifest location of the offending binding or workload.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use crate::dsl::program::{
+    Access, Exception, NamePattern, Policy, PolicyRule, PolicySeverity, Principal, RuleCondition,
+    RuleMode, Subject, SubjectPattern,
+};
+use crate::graph::index::RbacIndex;
+use crate::model::Origin;
+use crate::pss::admission::policy_to_evaluate;
+use crate::pss::assess::{AssessOptions, assess_workload, namespace_labels};
+use crate::rbac::explain::explain;
+use crate::rbac::request::Request;
+use crate::report::rbac::{binding_text, role_text, rule_text};
+
+use super::eval::{action, level, select_workloads, selector_text, user_info, version};
+use super::state::State;
+
+/// One offender of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub policy: String,
+    pub severity: PolicySeverity,
+    /// The `.ksim` file and line of the rule.
+    pub policy_file: String,
+    pub rule_line: u32,
+    /// The rule as written.
+    pub rule: String,
+    /// The subject, workload or namespace that breaks the rule.
+    pub offender: String,
+    pub evidence: Vec<String>,
+    /// Where the offending binding, role or workload is written.
+    pub location: Option<Origin>,
+}
+
+/// A rule that could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub policy: String,
+    pub rule_line: u32,
+    pub reason: String,
+}
+
+/// Every violation of every policy, sorted by severity (highest first), policy and offender.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyReport {
+    pub violations: Vec<Violation>,
+    pub skipped: Vec<Skipped>,
+    /// How many rules were evaluated.
+    pub rules: usize,
+}
+
+/// Every subject kubesim knows: those named in a binding and every service account.
+pub fn known_subjects(index: &RbacIndex) -> BTreeSet<Subject> {
+    let mut out = BTreeSet::new();
+    for b in &index.bindings {
+        for s in &b.subjects {
+            let subject = match s.kind.as_str() {
+                "User" => Subject::User(s.name.clone()),
+                "Group" => Subject::Group(s.name.clone()),
+                "ServiceAccount" => {
+                    let ns = s
+                        .namespace
+                        .clone()
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| b.namespace.clone());
+                    if ns.is_empty() {
+                        continue;
+                    }
+                    Subject::ServiceAccount {
+                        namespace: ns,
+                        name: s.name.clone(),
+                    }
+                }
+                _ => continue,
+            };
+            out.insert(subject);
+        }
+    }
+    for sa in &index.cluster.service_accounts {
+        out.insert(Subject::ServiceAccount {
+            namespace: sa.metadata.namespace.clone().unwrap_or_default(),
+            name: sa.metadata.name.clone().unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// Every namespace in the input: Namespace objects and the namespaces objects live in.
+pub fn known_namespaces(state: &State) -> BTreeSet<String> {
+    let c = state.cluster();
+    let mut out: BTreeSet<String> = c
+        .namespaces
+        .iter()
+        .filter_map(|n| n.metadata.name.clone())
+        .collect();
+    out.extend(c.per_namespace.keys().filter(|k| !k.is_empty()).cloned());
+    out
+}
+
+fn subject_excepted(subject: &Subject, exceptions: &[Exception]) -> bool {
+    exceptions
+        .iter()
+        .any(|e| matches!(e, Exception::Subject(p) if p.matches(subject)))
+}
+
+/// Evaluates every rule of `policies` against `state`.
+pub fn check_policies(policies: &[(String, Policy)], state: &State) -> PolicyReport {
+    let rules: Vec<(&String, &Policy, &PolicyRule)> = policies
+        .iter()
+        .flat_map(|(file, p)| p.rules.iter().map(move |r| (file, p, r)))
+        .collect();
+    let results: Vec<(Vec<Violation>, Option<Skipped>)> = rules
+        .par_iter()
+        .map(|(file, policy, rule)| check_rule(file, policy, rule, state))
+        .collect();
+    let mut report = PolicyReport {
+        rules: rules.len(),
+        ..PolicyReport::default()
+    };
+    for (violations, skipped) in results {
+        report.violations.extend(violations);
+        report.skipped.extend(skipped);
+    }
+    report.violations.sort_by(|a, b| {
+        (b.severity, &a.policy_file, a.rule_line, &a.offender).cmp(&(
+            a.severity,
+            &b.policy_file,
+            b.rule_line,
+            &b.offender,
+        ))
+    });
+    report
+}
+
+fn check_rule(
+    file: &str,
+    policy: &Policy,
+    rule: &PolicyRule,
+    state: &State,
+) -> (Vec<Violation>, Option<Skipped>) {
+    let violation = |offender: String, evidence: Vec<String>, location: Option<Origin>| Violation {
+        policy: policy.name.clone(),
+        severity: policy.severity,
+        policy_file: file.to_string(),
+        rule_line: rule.origin.line,
+        rule: rule
+            .origin
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        offender,
+        evidence,
+        location,
+    };
+    let forbid = rule.mode == RuleMode::Forbid;
+    let mut out = Vec::new();
+    match &rule.condition {
+        RuleCondition::Access {
+            subjects,
+            allowed,
+            access,
+        } => {
+            for subject in known_subjects(&state.index) {
+                if !subjects.matches(&subject) || subject_excepted(&subject, &rule.exceptions) {
+                    continue;
+                }
+                for access in expand_namespaces(access, state) {
+                    let principal = Principal::authenticate(subject.clone(), &[]);
+                    let request = Request::new(user_info(&principal), action(&access, state));
+                    let explanation = explain(&state.index, &request);
+                    let holds = explanation.decision.allowed == *allowed;
+                    if holds != forbid {
+                        continue;
+                    }
+                    let mut evidence = Vec::new();
+                    let mut location = None;
+                    if let Some(g) = explanation.via.first() {
+                        let role = &state.index.roles[g.role];
+                        evidence.push(format!(
+                            "{} -> {}",
+                            binding_text(&state.index, g.binding),
+                            role_text(&state.index, g.role)
+                        ));
+                        evidence.push(format!(
+                            "rule {}: {}",
+                            g.rule,
+                            rule_text(&role.rules[g.rule].rule)
+                        ));
+                        location = Some(state.index.bindings[g.binding].origin.clone());
+                    } else if explanation.decision.superuser {
+                        evidence.push("group system:masters is the superuser group".into());
+                    } else {
+                        evidence.push(format!("no binding grants {}", request.action.describe()));
+                    }
+                    out.push(violation(
+                        format!("{subject} ({})", request.action.describe()),
+                        evidence,
+                        location,
+                    ));
+                }
+            }
+        }
+        RuleCondition::PodSecurity {
+            workloads,
+            meets,
+            level: wanted,
+            version: at,
+        } => {
+            let options = AssessOptions {
+                version: version(*at),
+                ..AssessOptions::default()
+            };
+            let labels = namespace_labels(state.cluster());
+            let wanted = level(*wanted);
+            for w in select_workloads(state, workloads) {
+                let excepted = rule.exceptions.iter().any(|e| match e {
+                    Exception::Workloads(sel) => select_workloads(state, sel)
+                        .iter()
+                        .any(|x| std::ptr::eq(*x, w)),
+                    Exception::Namespace(ns) => ns.matches(&w.namespace),
+                    Exception::Subject(_) => false,
+                });
+                if excepted {
+                    continue;
+                }
+                let a = assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
+                if (a.meets(wanted) == *meets) != forbid {
+                    continue;
+                }
+                let mut evidence = vec![format!("meets {}", a.level)];
+                for v in a.violations.iter().filter(|v| v.level == wanted) {
+                    let at: Vec<String> = v
+                        .paths
+                        .iter()
+                        .map(|p| {
+                            p.line.map_or_else(
+                                || format!("{} (not set)", p.path),
+                                |l| format!("{} (line {l})", p.path),
+                            )
+                        })
+                        .collect();
+                    evidence.push(format!(
+                        "{} {}: {} [{}]",
+                        v.check,
+                        v.reason,
+                        v.detail,
+                        at.join(", ")
+                    ));
+                }
+                out.push(violation(
+                    a.display_name(),
+                    evidence,
+                    Some(w.origin.clone()),
+                ));
+            }
+            if select_workloads(state, workloads).is_empty() && !forbid {
+                return (
+                    out,
+                    Some(Skipped {
+                        policy: policy.name.clone(),
+                        rule_line: rule.origin.line,
+                        reason: format!("no workload matches {}", selector_text(workloads)),
+                    }),
+                );
+            }
+        }
+        RuleCondition::NamespaceEnforces {
+            namespaces,
+            level: wanted,
+            version: wanted_version,
+        } => {
+            let labels = namespace_labels(state.cluster());
+            for ns in known_namespaces(state) {
+                if !namespaces.matches(&ns) {
+                    continue;
+                }
+                if rule
+                    .exceptions
+                    .iter()
+                    .any(|e| matches!(e, Exception::Namespace(p) if p.matches(&ns)))
+                {
+                    continue;
+                }
+                let (policy_now, _) = policy_to_evaluate(labels.get(&ns), &Default::default());
+                let enforce = policy_now.enforce;
+                let holds = enforce.level >= level(*wanted)
+                    && wanted_version.is_none_or(|v| enforce.version == version(v));
+                if holds != forbid {
+                    continue;
+                }
+                let location = state
+                    .cluster()
+                    .namespaces
+                    .iter()
+                    .find(|n| n.metadata.name.as_deref() == Some(ns.as_str()))
+                    .map(|n| n.origin.clone())
+                    .or_else(|| {
+                        state
+                            .cluster()
+                            .workloads
+                            .iter()
+                            .find(|w| w.namespace == ns)
+                            .map(|w| w.origin.clone())
+                    });
+                out.push(violation(
+                    format!("namespace {ns}"),
+                    vec![format!("enforces {enforce}")],
+                    location,
+                ));
+            }
+        }
+        RuleCondition::Escalation { .. } => {
+            return (
+                out,
+                Some(Skipped {
+                    policy: policy.name.clone(),
+                    rule_line: rule.origin.line,
+                    reason: "escalation rules are not evaluated by this version of kubesim".into(),
+                }),
+            );
+        }
+    }
+    (out, None)
+}
+
+/// A policy access whose namespace is a glob stands for one access per matching namespace.
+fn expand_namespaces(access: &Access, state: &State) -> Vec<Access> {
+    match access {
+        Access::Resource {
+            namespace: Some(pattern),
+            verb,
+            resource,
+            name,
+        } if !pattern.is_literal() => known_namespaces(state)
+            .into_iter()
+            .filter(|ns| pattern.matches(ns))
+            .map(|ns| Access::Resource {
+                verb: verb.clone(),
+                resource: resource.clone(),
+                name: name.clone(),
+                namespace: Some(NamePattern(ns)),
+            })
+            .collect(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Whether a pattern list names `subject` (used by callers filtering reports).
+pub fn any_matches(patterns: &[SubjectPattern], subject: &Subject) -> bool {
+    patterns.iter().any(|p| p.matches(subject))
+}
