@@ -484,7 +484,7 @@ impl Checker<'_> {
     }
 
     fn level(&mut self, level: &Node<String>) -> Option<Level> {
-        let parsed = Level::parse(&level.node);
+        let parsed = level.node.parse::<Level>().ok();
         if parsed.is_none() {
             self.error(
                 level.span,
@@ -498,7 +498,7 @@ impl Checker<'_> {
 
     fn version(&mut self, version: &Node<String>) -> Option<Version> {
         let latest = self.context.latest_minor;
-        match Version::parse(&version.node) {
+        match version.node.parse::<Version>().ok() {
             Some(Version::V1(minor)) if minor > latest => {
                 self.warning(
                     version.span,

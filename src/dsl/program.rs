@@ -253,65 +253,9 @@ pub enum Access {
     NonResource { verb: String, path: String },
 }
 
-/// Pod Security Standards levels, least strict first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Privileged,
-    Baseline,
-    Restricted,
-}
-
-impl Level {
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "privileged" => Some(Level::Privileged),
-            "baseline" => Some(Level::Baseline),
-            "restricted" => Some(Level::Restricted),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Privileged => "privileged",
-            Level::Baseline => "baseline",
-            Level::Restricted => "restricted",
-        }
-    }
-}
-
-/// A Kubernetes / policy version: `v1.N` or `latest`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Version {
-    V1(u64),
-    Latest,
-}
-
-impl Version {
-    /// Accepts `latest` and `v1.N` (N without leading zeros), like pod-security-admission.
-    pub fn parse(text: &str) -> Option<Self> {
-        if text == "latest" {
-            return Some(Version::Latest);
-        }
-        let digits = text.strip_prefix("v1.")?;
-        let well_formed = !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
-            && (digits == "0" || !digits.starts_with('0'));
-        if !well_formed {
-            return None;
-        }
-        digits.parse().ok().map(Version::V1)
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Version::V1(minor) => write!(f, "v1.{minor}"),
-            Version::Latest => f.write_str("latest"),
-        }
-    }
-}
+/// Levels and versions are the Pod Security engine's own types, so what the language parses is
+/// exactly what the engine evaluates.
+pub use crate::pss::{Level, Version};
 
 /// `KIND NAMESPACE/NAME`
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -653,11 +597,11 @@ mod tests {
 
     #[test]
     fn versions_parse_like_pod_security_admission() {
-        assert_eq!(Version::parse("latest"), Some(Version::Latest));
-        assert_eq!(Version::parse("v1.25"), Some(Version::V1(25)));
-        assert_eq!(Version::parse("v1.0"), Some(Version::V1(0)));
-        assert_eq!(Version::parse("v1.05"), None);
-        assert_eq!(Version::parse("1.25"), None);
-        assert_eq!(Version::parse("v2.1"), None);
+        assert_eq!("latest".parse::<Version>().ok(), Some(Version::Latest));
+        assert_eq!("v1.25".parse::<Version>().ok(), Some(Version::V1(25)));
+        assert_eq!("v1.0".parse::<Version>().ok(), Some(Version::V1(0)));
+        assert_eq!("v1.05".parse::<Version>().ok(), None);
+        assert_eq!("1.25".parse::<Version>().ok(), None);
+        assert_eq!("v2.1".parse::<Version>().ok(), None);
     }
 }

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
-use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::aggregation::{self, RuleOrigin};
 use crate::model::{Cluster, Origin};
@@ -92,6 +93,29 @@ pub struct IndexedBinding {
     /// (`clusterrole.rbac.authorization.k8s.io "x" not found`).
     pub role: Result<RoleId, String>,
     pub subjects: Vec<Subject>,
+}
+
+impl IndexedBinding {
+    /// A binding whose roleRef is resolved later, once every role is indexed.
+    fn unresolved(
+        kind: BindingKind,
+        namespace: String,
+        meta: &ObjectMeta,
+        role_ref: &RoleRef,
+        subjects: Option<&[Subject]>,
+        origin: &Origin,
+    ) -> Self {
+        IndexedBinding {
+            kind,
+            namespace,
+            name: name(&meta.name).to_string(),
+            origin: origin.clone(),
+            role_ref_kind: role_ref.kind.clone(),
+            role_ref_name: role_ref.name.clone(),
+            role: Err(String::new()),
+            subjects: subjects.unwrap_or_default().to_vec(),
+        }
+    }
 }
 
 /// Subject → bindings, for one scope (the cluster, or one namespace).
@@ -244,16 +268,14 @@ impl RbacIndex {
         );
         for (i, b) in cluster.cluster_role_bindings.iter().enumerate() {
             if crb_live[i] {
-                bindings.push(IndexedBinding {
-                    kind: BindingKind::ClusterRoleBinding,
-                    namespace: String::new(),
-                    name: name(&b.metadata.name).to_string(),
-                    origin: b.origin.clone(),
-                    role_ref_kind: b.role_ref.kind.clone(),
-                    role_ref_name: b.role_ref.name.clone(),
-                    role: Err(String::new()),
-                    subjects: b.subjects.clone().unwrap_or_default(),
-                });
+                bindings.push(IndexedBinding::unresolved(
+                    BindingKind::ClusterRoleBinding,
+                    String::new(),
+                    &b.metadata,
+                    &b.role_ref,
+                    b.subjects.as_deref(),
+                    &b.origin,
+                ));
             }
         }
         let rb_live = last_wins(
@@ -269,16 +291,14 @@ impl RbacIndex {
         );
         for (i, b) in cluster.role_bindings.iter().enumerate() {
             if rb_live[i] {
-                bindings.push(IndexedBinding {
-                    kind: BindingKind::RoleBinding,
-                    namespace: namespace(&b.metadata.namespace).to_string(),
-                    name: name(&b.metadata.name).to_string(),
-                    origin: b.origin.clone(),
-                    role_ref_kind: b.role_ref.kind.clone(),
-                    role_ref_name: b.role_ref.name.clone(),
-                    role: Err(String::new()),
-                    subjects: b.subjects.clone().unwrap_or_default(),
-                });
+                bindings.push(IndexedBinding::unresolved(
+                    BindingKind::RoleBinding,
+                    namespace(&b.metadata.namespace),
+                    &b.metadata,
+                    &b.role_ref,
+                    b.subjects.as_deref(),
+                    &b.origin,
+                ));
             }
         }
         // ClusterRoleBindings first, then RoleBindings by namespace; each by name.

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::{
-    Access, Expectation, Level as DslLevel, NamePattern, Principal, Show, Subject, SubjectPattern,
-    Version as DslVersion, WorkloadRef, WorkloadSelector,
+    Access, Expectation, NamePattern, Principal, Show, Subject, SubjectPattern, WorkloadRef,
+    WorkloadSelector,
 };
 use crate::model::{Workload, WorkloadKind};
+use crate::pss::Level;
 use crate::pss::assess::{
     AssessOptions, PssReport, WorkloadAssessment, assess_workload, namespace_labels,
 };
-use crate::pss::{Level, Version};
 use crate::rbac::access::rules_for;
 use crate::rbac::catalog::Catalog;
 use crate::rbac::explain::explain;
@@ -34,21 +34,6 @@ pub struct Outcome {
 impl Outcome {
     fn new(passed: bool, evidence: Vec<String>) -> Self {
         Outcome { passed, evidence }
-    }
-}
-
-pub fn level(level: DslLevel) -> Level {
-    match level {
-        DslLevel::Privileged => Level::Privileged,
-        DslLevel::Baseline => Level::Baseline,
-        DslLevel::Restricted => Level::Restricted,
-    }
-}
-
-pub fn version(version: DslVersion) -> Version {
-    match version {
-        DslVersion::V1(n) => Version::V1(n),
-        DslVersion::Latest => Version::Latest,
     }
 }
 
@@ -178,9 +163,9 @@ pub fn expect(expectation: &Expectation, state: &State, options: &AssessOptions)
             level: wanted,
             version: at,
         } => {
-            let wanted = level(*wanted);
+            let wanted = *wanted;
             let mut options = options.clone();
-            options.version = version(*at);
+            options.version = *at;
             let selected = select_workloads(state, workloads);
             if selected.is_empty() {
                 return Outcome::new(

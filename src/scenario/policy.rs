@@ -18,7 +18,7 @@ use crate::rbac::explain::explain;
 use crate::rbac::request::Request;
 use crate::report::rbac::{binding_text, role_text, rule_text};
 
-use super::eval::{action, level, select_workloads, selector_text, user_info, version};
+use super::eval::{action, select_workloads, selector_text, user_info};
 use super::state::State;
 
 /// One offender of one rule.
@@ -214,11 +214,11 @@ fn check_rule(
             version: at,
         } => {
             let options = AssessOptions {
-                version: version(*at),
+                version: *at,
                 ..AssessOptions::default()
             };
             let labels = namespace_labels(state.cluster());
-            let wanted = level(*wanted);
+            let wanted = *wanted;
             for w in select_workloads(state, workloads) {
                 let excepted = rule.exceptions.iter().any(|e| match e {
                     Exception::Workloads(sel) => select_workloads(state, sel)
@@ -290,8 +290,8 @@ fn check_rule(
                 }
                 let (policy_now, _) = policy_to_evaluate(labels.get(&ns), &Default::default());
                 let enforce = policy_now.enforce;
-                let holds = enforce.level >= level(*wanted)
-                    && wanted_version.is_none_or(|v| enforce.version == version(v));
+                let holds =
+                    enforce.level >= *wanted && wanted_version.is_none_or(|v| enforce.version == v);
                 if holds != forbid {
                     continue;
                 }
