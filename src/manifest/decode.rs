@@ -174,12 +174,12 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
 /// Decodes one document (and, for a List, each of its items) into `cluster`.
 pub(crate) fn decode_document(
     ctx: &FileContext<'_>,
-    doc: &RawDocument,
+    mut doc: RawDocument,
     cluster: &mut Cluster,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let origin = ctx.origin(doc, None, doc.line, doc.column);
-    let value = doc.value.clone();
+    let origin = ctx.origin(&doc, None, doc.line, doc.column);
+    let value = std::mem::take(&mut doc.value);
     if is_list(&value) {
         let Value::Object(mut map) = value else {
             return;
@@ -190,7 +190,7 @@ pub(crate) fn decode_document(
         };
         for (i, item) in items.into_iter().enumerate() {
             let index = u32::try_from(i).unwrap_or(u32::MAX);
-            let mut item_origin = ctx.origin(doc, Some(index), doc.line, doc.column);
+            let mut item_origin = ctx.origin(&doc, Some(index), doc.line, doc.column);
             let here = ctx.locate(&item_origin, &FieldPath::default());
             item_origin.line = here.line;
             item_origin.column = here.column;

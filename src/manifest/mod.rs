@@ -229,8 +229,22 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         text: &text,
         default_namespace: &options.default_namespace,
     };
-    for doc in &stream.documents {
-        decode::decode_document(&ctx, doc, &mut cluster, &mut diagnostics);
+    // Documents decode independently, so a large file decodes in parallel; the pieces are
+    // merged back in document order.
+    let decoded: Vec<(Cluster, Vec<Diagnostic>)> = stream
+        .documents
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|doc| {
+            let mut part = Cluster::default();
+            let mut found = Vec::new();
+            decode::decode_document(&ctx, doc, &mut part, &mut found);
+            (part, found)
+        })
+        .collect();
+    for (part, found) in decoded {
+        cluster.extend(part);
+        diagnostics.extend(found);
     }
     let mut sources = Sources::default();
     sources.insert(name, text);
