@@ -283,3 +283,21 @@ fn corpus_subset_counts_are_pinned() {
         .collect();
     insta::assert_snapshot!(errors.join("\n"));
 }
+
+#[test]
+fn hidden_paths_are_skipped_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let sa =
+        |name: &str| format!("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n");
+    std::fs::create_dir(dir.path().join(".hidden")).unwrap();
+    std::fs::write(dir.path().join(".hidden/a.yaml"), sa("hidden")).unwrap();
+    std::fs::write(dir.path().join("b.yml"), sa("visible")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+    let root = dir.path().to_string_lossy().to_string();
+    let loaded = load_paths(std::slice::from_ref(&root), &LoadOptions::default());
+    assert_eq!(service_accounts(&loaded), vec!["visible"]);
+    let mut options = LoadOptions::default();
+    options.walk.hidden = true;
+    let loaded = load_paths(&[root], &options);
+    assert_eq!(service_accounts(&loaded), vec!["hidden", "visible"]);
+}
