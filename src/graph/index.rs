@@ -145,6 +145,8 @@ pub struct RbacIndex {
     pub role_by_name: HashMap<(String, String), RoleId>,
     /// Duplicates, invalid selectors and other problems found while indexing.
     pub diagnostics: Vec<Diagnostic>,
+    /// The part of `diagnostics` about roles, kept for [`RbacIndex::rebuild_bindings`].
+    role_diagnostics: Vec<Diagnostic>,
 }
 
 /// The user name a service account authenticates as.
@@ -164,6 +166,33 @@ pub fn parse_service_account_user(user: &str) -> Option<(&str, &str)> {
 
 impl RbacIndex {
     pub fn build(cluster: Arc<Cluster>) -> RbacIndex {
+        let roles = IndexedRoles::build(&cluster);
+        Self::with_roles(cluster, roles)
+    }
+
+    /// The index of `cluster`, reusing the roles of `previous` (aggregation included): for a
+    /// what-if whose mutations left every Role and ClusterRole as it was.
+    pub fn rebuild_bindings(previous: &RbacIndex, cluster: Arc<Cluster>) -> RbacIndex {
+        let roles = IndexedRoles {
+            roles: previous.roles.clone(),
+            cluster_role_by_name: previous.cluster_role_by_name.clone(),
+            role_by_name: previous.role_by_name.clone(),
+            diagnostics: previous.role_diagnostics.clone(),
+        };
+        Self::with_roles(cluster, roles)
+    }
+}
+
+/// The roles part of the index: every Role and ClusterRole with its effective rules.
+struct IndexedRoles {
+    roles: Vec<IndexedRole>,
+    cluster_role_by_name: HashMap<String, RoleId>,
+    role_by_name: HashMap<(String, String), RoleId>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl IndexedRoles {
+    fn build(cluster: &Cluster) -> IndexedRoles {
         let mut diagnostics = Vec::new();
 
         // ClusterRoles: the last definition of each name wins.
@@ -256,6 +285,24 @@ impl RbacIndex {
             });
         }
 
+        IndexedRoles {
+            roles,
+            cluster_role_by_name,
+            role_by_name,
+            diagnostics,
+        }
+    }
+}
+
+impl RbacIndex {
+    fn with_roles(cluster: Arc<Cluster>, indexed_roles: IndexedRoles) -> RbacIndex {
+        let IndexedRoles {
+            roles,
+            cluster_role_by_name,
+            role_by_name,
+            diagnostics: role_diagnostics,
+        } = indexed_roles;
+        let mut diagnostics = Vec::new();
         // Bindings in visiting order.
         let mut bindings = Vec::new();
         let crb_live = last_wins(
@@ -365,6 +412,8 @@ impl RbacIndex {
             }
         }
 
+        let mut all_diagnostics = role_diagnostics.clone();
+        all_diagnostics.extend(diagnostics);
         RbacIndex {
             cluster,
             roles,
@@ -375,7 +424,8 @@ impl RbacIndex {
             namespace_subjects,
             cluster_role_by_name,
             role_by_name,
-            diagnostics,
+            diagnostics: all_diagnostics,
+            role_diagnostics,
         }
     }
 

@@ -43,6 +43,9 @@ impl State {
     ) -> Result<State, String> {
         let mut cluster = self.cluster().clone();
         let mut sources = (*self.sources).clone();
+        // Only mutations that touch Roles or ClusterRoles need aggregation and role indexing
+        // again; the others keep the roles and rebuild the bindings only.
+        let mut roles_changed = false;
         match mutation {
             Mutation::Bind {
                 subject,
@@ -106,6 +109,8 @@ impl State {
                 if let Some(error) = loaded.diagnostics.iter().find(|d| d.is_error()) {
                     return Err(error.to_string());
                 }
+                roles_changed =
+                    !loaded.cluster.roles.is_empty() || !loaded.cluster.cluster_roles.is_empty();
                 replace_objects(&mut cluster, loaded.cluster);
                 sources.merge(loaded.sources);
             }
@@ -155,7 +160,16 @@ impl State {
                 }
             }
         }
-        Ok(State::new(cluster, sources))
+        let cluster = Arc::new(cluster);
+        let index = if roles_changed {
+            RbacIndex::build(cluster)
+        } else {
+            RbacIndex::rebuild_bindings(&self.index, cluster)
+        };
+        Ok(State {
+            index: Arc::new(index),
+            sources: Arc::new(sources),
+        })
     }
 }
 
@@ -303,5 +317,58 @@ fn remove_objects(
             });
             before - cluster.workloads.len()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::program::Subject as DslSubject;
+    use crate::manifest::load_paths;
+
+    #[test]
+    fn a_binding_what_if_reuses_the_roles_and_matches_a_full_build() {
+        let loaded = load_paths(
+            &["scenarios/payments/manifests".into()],
+            &LoadOptions::default(),
+        );
+        let base = State::new(loaded.cluster, loaded.sources);
+        let bind = Mutation::Bind {
+            subject: DslSubject::User("bob".into()),
+            role_kind: RoleKind::Role,
+            role: "deployer".into(),
+            namespace: Some("payments".into()),
+        };
+        let origin = Origin {
+            file: "t.ksim".into(),
+            document: 0,
+            item: None,
+            line: 1,
+            column: 1,
+            offset: 0,
+        };
+        let derived = base
+            .apply(&bind, &origin, std::path::Path::new("."))
+            .unwrap();
+        let full = RbacIndex::build(derived.index.cluster.clone());
+        let names = |i: &RbacIndex| {
+            i.bindings
+                .iter()
+                .map(|b| (b.namespace.clone(), b.name.clone(), b.role.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&derived.index), names(&full));
+        assert_eq!(derived.index.roles.len(), full.roles.len());
+        assert_eq!(
+            derived.index.candidate_bindings("bob", &[], "payments"),
+            full.candidate_bindings("bob", &[], "payments")
+        );
+        assert_eq!(
+            derived
+                .index
+                .candidate_bindings("bob", &[], "payments")
+                .len(),
+            1
+        );
     }
 }
