@@ -65,6 +65,7 @@ fn origin() -> Origin {
         line: 1,
         column: 1,
         offset: 0,
+        offset_line: 0,
     }
 }
 

@@ -35,6 +35,7 @@ impl FileContext<'_> {
             line,
             column,
             offset: doc.offset,
+            offset_line: doc.offset_line,
         }
     }
 

@@ -63,7 +63,7 @@ impl Sources {
     pub fn line_of(&self, origin: &Origin, path: &FieldPath) -> Option<u32> {
         let text = self.text(&origin.file)?;
         let full = full_path(origin, path);
-        yaml::locate_exact(text, origin.offset, &full).map(|(line, _)| line)
+        yaml::locate_exact(text, origin.offset, origin.offset_line, &full).map(|(line, _)| line)
     }
 
     pub fn merge(&mut self, other: Sources) {
@@ -83,16 +83,16 @@ fn full_path(origin: &Origin, path: &FieldPath) -> Vec<PathSegment> {
 
 pub(crate) fn locate_field(text: &str, origin: &Origin, path: &FieldPath) -> Location {
     let full = full_path(origin, path);
-    let (line, column) =
-        yaml::locate(text, origin.offset, &full).unwrap_or((origin.line, origin.column));
+    let (line, column) = yaml::locate(text, origin.offset, origin.offset_line, &full)
+        .unwrap_or((origin.line, origin.column));
     Location::new(origin.file.clone(), line, column)
 }
 
 /// Where the key of the field at `path` is written (for fields that should not be there).
 pub(crate) fn locate_key(text: &str, origin: &Origin, path: &FieldPath) -> Location {
     let full = full_path(origin, path);
-    let (line, column) =
-        yaml::locate_key(text, origin.offset, &full).unwrap_or((origin.line, origin.column));
+    let (line, column) = yaml::locate_key(text, origin.offset, origin.offset_line, &full)
+        .unwrap_or((origin.line, origin.column));
     Location::new(origin.file.clone(), line, column)
 }
 
@@ -270,6 +270,7 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
                 let skipped = text
                     .get(start..)
                     .map_or(0, |t| t.len() - t.trim_start().len());
+                let offset_line = cursor.position(start).0.saturating_sub(1);
                 let (line, column) = cursor.position(start + skipped);
                 if !value.is_null() {
                     stream.documents.push(yaml::RawDocument {
@@ -278,6 +279,7 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
                         line,
                         column,
                         offset: start,
+                        offset_line,
                     });
                 }
                 index += 1;

@@ -24,6 +24,8 @@ pub struct RawDocument {
     pub column: u32,
     /// Byte offset of the first line of the document's text (for lazy field lookups).
     pub offset: usize,
+    /// How many lines of the file come before `offset`.
+    pub offset_line: u32,
 }
 
 /// A syntax error with its 1-based position.
@@ -120,6 +122,7 @@ fn parse_parallel(text: &str) -> ParsedStream {
         counted_to = start;
         for mut doc in piece.documents {
             doc.line += lines_before;
+            doc.offset_line += lines_before;
             doc.index = next_index;
             next_index += 1;
             stream.documents.push(doc);
@@ -152,16 +155,18 @@ fn parse_whole(
         // The document's text begins after the last `---` at or before its root node.
         let root_line = line.max(1) as usize;
         let at = starts.partition_point(|(l, _)| *l <= root_line);
-        let offset = at
+        let (start_line, offset) = at
             .checked_sub(1)
             .and_then(|i| starts.get(i))
-            .map_or(0, |&(_, o)| o);
+            .copied()
+            .unwrap_or((1, 0));
         out.push(RawDocument {
             value,
             index: first_index + to_u32(i),
             line,
             column,
             offset: base_offset + offset,
+            offset_line: to_u32(start_line - 1),
         });
     }
     Ok(out)
@@ -218,6 +223,7 @@ fn parse_split_at(text: &str, base: usize) -> ParsedStream {
                 for mut doc in docs {
                     doc.index = index;
                     doc.line += to_u32(first_line - 1);
+                    doc.offset_line += to_u32(first_line - 1);
                     stream.documents.push(doc);
                 }
             }
@@ -447,24 +453,40 @@ impl<'de> Visitor<'de> for SpanVisitor {
 
 /// Finds the 1-based (line, column) of the node at `path` inside the document whose text starts
 /// at `offset` of `text`, or of its deepest ancestor present in the manifest.
-pub fn locate(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
-    locate_in(text, offset, path, false, false)
+pub fn locate(
+    text: &str,
+    offset: usize,
+    offset_line: u32,
+    path: &[PathSegment],
+) -> Option<(u32, u32)> {
+    locate_in(text, offset, offset_line, path, false, false)
 }
 
 /// The 1-based (line, column) of the node at `path`, or `None` when it is not in the manifest.
-pub fn locate_exact(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
-    locate_in(text, offset, path, true, false)
+pub fn locate_exact(
+    text: &str,
+    offset: usize,
+    offset_line: u32,
+    path: &[PathSegment],
+) -> Option<(u32, u32)> {
+    locate_in(text, offset, offset_line, path, true, false)
 }
 
 /// Like [`locate`], but for a path ending in a mapping key, the position of the key itself
 /// (where an unknown field is written) rather than of its value.
-pub fn locate_key(text: &str, offset: usize, path: &[PathSegment]) -> Option<(u32, u32)> {
-    locate_in(text, offset, path, false, true)
+pub fn locate_key(
+    text: &str,
+    offset: usize,
+    offset_line: u32,
+    path: &[PathSegment],
+) -> Option<(u32, u32)> {
+    locate_in(text, offset, offset_line, path, false, true)
 }
 
 fn locate_in(
     text: &str,
     offset: usize,
+    offset_line: u32,
     path: &[PathSegment],
     exact: bool,
     want_key: bool,
@@ -472,9 +494,6 @@ fn locate_in(
     let rest = text.get(offset..)?;
     let end = document_end(rest);
     let doc_text = rest.get(..end)?;
-    let base_line = text
-        .get(..offset)
-        .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count());
     let node: SpanNode =
         serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
     let mut current = &node;
@@ -499,11 +518,20 @@ fn locate_in(
             None => break,
         }
     }
-    Some((position.0 + to_u32(base_line), position.1))
+    Some((position.0 + offset_line, position.1))
 }
 
-/// The length of the first document of `text` (up to the next `---` marker line).
+/// The length of the first document of `text`: one JSON value, or YAML up to the next `---`
+/// marker line.
 fn document_end(text: &str) -> usize {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') {
+        let mut values =
+            serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+        if let Some(Ok(_)) = values.next() {
+            return values.byte_offset();
+        }
+    }
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         if i > 0 && is_document_marker(line) {
@@ -591,6 +619,9 @@ mod tests {
             PathSegment::Key("securityContext".into()),
             PathSegment::Key("privileged".into()),
         ];
-        assert_eq!(locate(text, doc.offset, &path), Some((7, 19)));
+        assert_eq!(
+            locate(text, doc.offset, doc.offset_line, &path),
+            Some((7, 19))
+        );
     }
 }

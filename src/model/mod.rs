@@ -25,6 +25,8 @@ pub struct Origin {
     pub column: u32,
     /// Byte offset of the document's text in the file, for field line lookups.
     pub offset: usize,
+    /// How many lines of the file come before `offset`.
+    pub offset_line: u32,
 }
 
 impl Origin {

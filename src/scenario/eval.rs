@@ -15,7 +15,6 @@ use crate::pss::assess::{
     AssessOptions, PssReport, WorkloadAssessment, assess_workload, namespace_labels,
 };
 use crate::rbac::access::rules_for;
-use crate::rbac::catalog::Catalog;
 use crate::rbac::explain::explain;
 use crate::rbac::request::{Action, Request, UserInfo};
 use crate::rbac::who_can::who_can;
@@ -60,8 +59,10 @@ pub fn action(access: &Access, state: &State) -> Action {
             let (group, plural) = if resource.group_written || resource.resource == "*" {
                 (resource.group.clone(), resource.resource.clone())
             } else {
-                let catalog = Catalog::new(&state.cluster().custom_resources);
-                match catalog.resolve(&resource.resource, None, sub, namespace) {
+                match state
+                    .catalog
+                    .resolve(&resource.resource, None, sub, namespace)
+                {
                     Ok(r) => (r.resource.group, r.resource.resource),
                     Err(_) => (resource.group.clone(), resource.resource.clone()),
                 }

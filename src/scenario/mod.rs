@@ -194,6 +194,7 @@ fn origin_of(file: &str, o: &DslOrigin) -> Origin {
         line: o.line,
         column: o.column,
         offset: 0,
+        offset_line: 0,
     }
 }
 

@@ -13,19 +13,28 @@ use crate::dsl::program::{Mutation, ObjectKind, RoleKind, Subject as DslSubject}
 use crate::graph::RbacIndex;
 use crate::manifest::{LoadOptions, Sources, load_files};
 use crate::model::{Cluster, Located, Origin};
+use crate::rbac::catalog::Catalog;
 
 /// Objects, sources and index, immutable once built.
 #[derive(Debug, Clone)]
 pub struct State {
     pub index: Arc<RbacIndex>,
     pub sources: Arc<Sources>,
+    /// The resource catalogue with the CRDs of this state, built once for every statement.
+    pub catalog: Arc<Catalog>,
 }
 
 impl State {
     pub fn new(cluster: Cluster, sources: Sources) -> State {
+        State::from_index(RbacIndex::build(Arc::new(cluster)), sources)
+    }
+
+    fn from_index(index: RbacIndex, sources: Sources) -> State {
+        let catalog = Arc::new(Catalog::new(&index.cluster.custom_resources));
         State {
-            index: Arc::new(RbacIndex::build(Arc::new(cluster))),
+            index: Arc::new(index),
             sources: Arc::new(sources),
+            catalog,
         }
     }
 
@@ -166,10 +175,7 @@ impl State {
         } else {
             RbacIndex::rebuild_bindings(&self.index, cluster)
         };
-        Ok(State {
-            index: Arc::new(index),
-            sources: Arc::new(sources),
-        })
+        Ok(State::from_index(index, sources))
     }
 }
 
@@ -346,6 +352,7 @@ mod tests {
             line: 1,
             column: 1,
             offset: 0,
+            offset_line: 0,
         };
         let derived = base
             .apply(&bind, &origin, std::path::Path::new("."))
