@@ -78,6 +78,7 @@ pub fn run(args: &PssArgs) -> u8 {
         version,
         admission: Admission::new(config),
         defaults_configured,
+        locate_fields: true,
     };
 
     if let Some(spec) = &args.dry_run_label {

@@ -23,6 +23,9 @@ pub struct AssessOptions {
     pub admission: Admission,
     /// True when the defaults were configured, so a namespace without labels is still enforced.
     pub defaults_configured: bool,
+    /// Find the manifest line of every violation's field (re-reads the document; turn off
+    /// when only the verdict is needed).
+    pub locate_fields: bool,
 }
 
 impl Default for AssessOptions {
@@ -31,6 +34,7 @@ impl Default for AssessOptions {
             version: Version::Latest,
             admission: Admission::default(),
             defaults_configured: false,
+            locate_fields: true,
         }
     }
 }
@@ -185,7 +189,11 @@ pub fn assess_workload(
                         path = path.key(*segment);
                     }
                     path.0.extend(FieldPath::parse(p).0);
-                    let line = sources.line_of(&workload.origin, &path);
+                    let line = if options.locate_fields {
+                        sources.line_of(&workload.origin, &path)
+                    } else {
+                        None
+                    };
                     ViolationPath {
                         path: path.to_string(),
                         line,

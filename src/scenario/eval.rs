@@ -177,11 +177,23 @@ pub fn expect(expectation: &Expectation, state: &State, options: &AssessOptions)
             let labels = namespace_labels(state.cluster());
             let mut passed = true;
             let mut evidence = Vec::new();
+            // The verdict needs no field lines; they are looked up only for the evidence shown.
+            let mut verdict_options = options.clone();
+            verdict_options.locate_fields = false;
             for w in selected {
-                let a = assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
+                let a = assess_workload(
+                    w,
+                    &state.sources,
+                    &verdict_options,
+                    labels.get(&w.namespace),
+                );
                 let ok = a.meets(wanted) == *meets;
                 passed &= ok;
-                if !ok || workloads_is_one(workloads) {
+                if !ok {
+                    let located =
+                        assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
+                    evidence.extend(level_evidence(&located, wanted));
+                } else if workloads_is_one(workloads) {
                     evidence.extend(level_evidence(&a, wanted));
                 }
             }
