@@ -189,12 +189,10 @@ pub fn expect(expectation: &Expectation, state: &State, options: &AssessOptions)
                 );
                 let ok = a.meets(wanted) == *meets;
                 passed &= ok;
-                if !ok {
+                if !ok || workloads_is_one(workloads) {
                     let located =
                         assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
                     evidence.extend(level_evidence(&located, wanted));
-                } else if workloads_is_one(workloads) {
-                    evidence.extend(level_evidence(&a, wanted));
                 }
             }
             Outcome::new(passed, evidence)
