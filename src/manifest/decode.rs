@@ -46,8 +46,7 @@ impl FileContext<'_> {
 
     fn document_text(&self, origin: &Origin) -> &str {
         let rest = self.text.get(origin.offset..).unwrap_or("");
-        let end = rest.find("\n---").map_or(rest.len(), |i| i + 1);
-        &rest[..end]
+        rest.get(..super::yaml::document_end(rest)).unwrap_or(rest)
     }
 }
 

@@ -523,7 +523,7 @@ fn locate_in(
 
 /// The length of the first document of `text`: one JSON value, or YAML up to the next `---`
 /// marker line.
-fn document_end(text: &str) -> usize {
+pub(crate) fn document_end(text: &str) -> usize {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         let mut values =

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::dsl::program::{
     Access, Exception, NamePattern, Policy, PolicyRule, PolicySeverity, Principal, RuleCondition,
-    RuleMode, Subject, SubjectPattern,
+    RuleMode, Subject,
 };
 use crate::graph::index::RbacIndex;
 use crate::model::Origin;
@@ -350,9 +350,4 @@ fn expand_namespaces(access: &Access, state: &State) -> Vec<Access> {
             .collect(),
         other => vec![other.clone()],
     }
-}
-
-/// Whether a pattern list names `subject` (used by callers filtering reports).
-pub fn any_matches(patterns: &[SubjectPattern], subject: &Subject) -> bool {
-    patterns.iter().any(|p| p.matches(subject))
 }

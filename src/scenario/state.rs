@@ -14,6 +14,7 @@ use crate::graph::RbacIndex;
 use crate::manifest::{LoadOptions, Sources, load_files};
 use crate::model::{Cluster, Located, Origin};
 use crate::rbac::catalog::Catalog;
+use crate::scenario::snapshot::slug;
 
 /// Objects, sources and index, immutable once built.
 #[derive(Debug, Clone)]
@@ -185,18 +186,6 @@ pub fn display_path(path: &std::path::Path, base_dir: &std::path::Path) -> Strin
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/")
-}
-
-fn slug(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 fn rbac_subject(subject: &DslSubject) -> Subject {
