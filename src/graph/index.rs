@@ -16,6 +16,7 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::aggregation::{self, RuleOrigin};
+use super::compiled::{CompiledRules, CompiledSubjects};
 use crate::model::{Cluster, Origin};
 use crate::source::Diagnostic;
 
@@ -133,7 +134,8 @@ pub struct SubjectIndex {
 #[derive(Debug, Clone)]
 pub struct RbacIndex {
     pub cluster: Arc<Cluster>,
-    pub roles: Vec<IndexedRole>,
+    /// Shared with the indexes derived by [`RbacIndex::rebuild_bindings`].
+    pub roles: Arc<Vec<IndexedRole>>,
     pub bindings: Vec<IndexedBinding>,
     /// ClusterRoleBindings are `bindings[cluster_bindings]`.
     pub cluster_bindings: Range<BindingId>,
@@ -147,6 +149,10 @@ pub struct RbacIndex {
     pub diagnostics: Vec<Diagnostic>,
     /// The part of `diagnostics` about roles, kept for [`RbacIndex::rebuild_bindings`].
     role_diagnostics: Vec<Diagnostic>,
+    /// The roles' rules in integer form, for the decision hot path.
+    pub compiled_rules: Arc<CompiledRules>,
+    /// Subject → bindings in integer form, for the decision hot path.
+    pub compiled_subjects: CompiledSubjects,
 }
 
 /// The user name a service account authenticates as.
@@ -178,6 +184,7 @@ impl RbacIndex {
             cluster_role_by_name: previous.cluster_role_by_name.clone(),
             role_by_name: previous.role_by_name.clone(),
             diagnostics: previous.role_diagnostics.clone(),
+            compiled: previous.compiled_rules.clone(),
         };
         Self::with_roles(cluster, roles)
     }
@@ -185,10 +192,11 @@ impl RbacIndex {
 
 /// The roles part of the index: every Role and ClusterRole with its effective rules.
 struct IndexedRoles {
-    roles: Vec<IndexedRole>,
+    roles: Arc<Vec<IndexedRole>>,
     cluster_role_by_name: HashMap<String, RoleId>,
     role_by_name: HashMap<(String, String), RoleId>,
     diagnostics: Vec<Diagnostic>,
+    compiled: Arc<CompiledRules>,
 }
 
 impl IndexedRoles {
@@ -200,7 +208,7 @@ impl IndexedRoles {
             cluster
                 .cluster_roles
                 .iter()
-                .map(|r| (String::new(), name(&r.metadata.name), &r.origin)),
+                .map(|r| ("", name(&r.metadata.name), &r.origin)),
             "ClusterRole",
             &mut diagnostics,
         );
@@ -257,7 +265,7 @@ impl IndexedRoles {
         let role_live = last_wins(
             cluster.roles.iter().map(|r| {
                 (
-                    namespace(&r.metadata.namespace),
+                    name(&r.metadata.namespace),
                     name(&r.metadata.name),
                     &r.origin,
                 )
@@ -285,11 +293,13 @@ impl IndexedRoles {
             });
         }
 
+        let compiled = Arc::new(CompiledRules::build(&roles));
         IndexedRoles {
-            roles,
+            roles: Arc::new(roles),
             cluster_role_by_name,
             role_by_name,
             diagnostics,
+            compiled,
         }
     }
 }
@@ -301,6 +311,7 @@ impl RbacIndex {
             cluster_role_by_name,
             role_by_name,
             diagnostics: role_diagnostics,
+            compiled: compiled_rules,
         } = indexed_roles;
         let mut diagnostics = Vec::new();
         // Bindings in visiting order.
@@ -309,7 +320,7 @@ impl RbacIndex {
             cluster
                 .cluster_role_bindings
                 .iter()
-                .map(|b| (String::new(), name(&b.metadata.name), &b.origin)),
+                .map(|b| ("", name(&b.metadata.name), &b.origin)),
             "ClusterRoleBinding",
             &mut diagnostics,
         );
@@ -328,7 +339,7 @@ impl RbacIndex {
         let rb_live = last_wins(
             cluster.role_bindings.iter().map(|b| {
                 (
-                    namespace(&b.metadata.namespace),
+                    name(&b.metadata.namespace),
                     name(&b.metadata.name),
                     &b.origin,
                 )
@@ -350,14 +361,10 @@ impl RbacIndex {
         }
         // ClusterRoleBindings first, then RoleBindings by namespace; each by name.
         bindings.sort_by(|a, b| {
-            let key = |x: &IndexedBinding| {
-                (
-                    x.kind == BindingKind::RoleBinding,
-                    x.namespace.clone(),
-                    x.name.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
+            (a.kind == BindingKind::RoleBinding)
+                .cmp(&(b.kind == BindingKind::RoleBinding))
+                .then_with(|| a.namespace.cmp(&b.namespace))
+                .then_with(|| a.name.cmp(&b.name))
         });
         for b in &mut bindings {
             b.role = resolve_role_ref(b, &cluster_role_by_name, &role_by_name);
@@ -414,6 +421,7 @@ impl RbacIndex {
 
         let mut all_diagnostics = role_diagnostics.clone();
         all_diagnostics.extend(diagnostics);
+        let compiled_subjects = CompiledSubjects::build(&bindings);
         RbacIndex {
             cluster,
             roles,
@@ -426,6 +434,8 @@ impl RbacIndex {
             role_by_name,
             diagnostics: all_diagnostics,
             role_diagnostics,
+            compiled_rules,
+            compiled_subjects,
         }
     }
 
@@ -510,14 +520,14 @@ fn own_rules(rules: Option<&[PolicyRule]>) -> Vec<EffectiveRule> {
 
 /// Marks, for objects keyed by (namespace, name), which one is live: the last one read.
 fn last_wins<'a>(
-    keys: impl Iterator<Item = (String, &'a str, &'a Origin)>,
+    keys: impl Iterator<Item = (&'a str, &'a str, &'a Origin)>,
     kind: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<bool> {
     let keys: Vec<_> = keys.collect();
-    let mut last: HashMap<(String, &str), usize> = HashMap::new();
+    let mut last: HashMap<(&str, &str), usize> = HashMap::with_capacity(keys.len());
     for (i, (ns, name, _)) in keys.iter().enumerate() {
-        last.insert((ns.clone(), *name), i);
+        last.insert((*ns, *name), i);
     }
     keys.iter()
         .enumerate()
@@ -527,7 +537,7 @@ fn last_wins<'a>(
             if name.is_empty() {
                 return true;
             }
-            let winner = last[&(ns.clone(), *name)];
+            let winner = last[&(*ns, *name)];
             if winner != i {
                 let shown = if ns.is_empty() {
                     (*name).to_string()

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod aggregation;
+pub mod compiled;
 pub mod defaults;
 pub mod index;
 

@@ -4,16 +4,19 @@
 //! order, stopping at the first rule that allows. The reason strings are byte-identical to the
 //! apiserver's.
 //!
-//! The hot path reads the subject → bindings slices of the index directly (user, each group,
-//! each service-account key; cluster scope and the request's namespace). Each slice is sorted in
-//! visiting order, so the first allowing binding of each slice is found with an early exit and
-//! the smallest of those is the one the apiserver would name. Nothing is allocated for an allow,
-//! nor for a deny unless some matching binding's roleRef is broken.
+//! The hot path interns the request once and reads the index's integer subject table (the
+//! user name, each group; cluster scope and the request's namespace) and integer rules (see
+//! [`crate::graph::compiled`]). Each binding list is sorted in visiting order, so the first
+//! allowing binding of each list is found with an early exit and the smallest of those is the
+//! one the apiserver would name. Nothing is allocated for an allow, nor for a deny unless some
+//! matching binding's roleRef is broken. Requests the integer form cannot express (non-resource
+//! URLs) take the same walk over the string subject maps and the string matcher.
 
 use k8s_openapi::api::rbac::v1::Subject;
 
 use super::matching::rule_allows;
 use super::request::{Action, Request, UserInfo};
+use crate::graph::compiled::CompiledAction;
 use crate::graph::index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex, go_quote};
 
 /// The binding, subject and rule that allowed a request.
@@ -162,6 +165,31 @@ pub(crate) fn for_each_candidate_slice<'a>(
 
 /// The effective rule of the binding's role that allows the action, if any.
 pub fn binding_allows(index: &RbacIndex, binding: BindingId, action: &Action) -> Option<usize> {
+    match action {
+        Action::Resource(r) => match index.compiled_rules.action(r) {
+            Some(compiled) => role_allows_compiled(index, binding, &compiled),
+            None => binding_allows_by_strings(index, binding, action),
+        },
+        Action::NonResource(_) => binding_allows_by_strings(index, binding, action),
+    }
+}
+
+/// [`binding_allows`] for an action already interned.
+pub fn role_allows_compiled(
+    index: &RbacIndex,
+    binding: BindingId,
+    action: &CompiledAction,
+) -> Option<usize> {
+    let role = *index.bindings[binding].role.as_ref().ok()?;
+    index.compiled_rules.first_allowing(role, action)
+}
+
+/// [`binding_allows`] with the string matcher.
+fn binding_allows_by_strings(
+    index: &RbacIndex,
+    binding: BindingId,
+    action: &Action,
+) -> Option<usize> {
     let role = *index.bindings[binding].role.as_ref().ok()?;
     index.roles[role]
         .rules
@@ -185,22 +213,14 @@ pub fn authorize(index: &RbacIndex, request: &Request) -> Decision {
 /// The RBAC authorizer alone (no superuser shortcut): what `RBAC: ...` reasons come from.
 pub fn authorize_rbac(index: &RbacIndex, request: &Request) -> Decision {
     let namespace = request.action.namespace();
-    let mut best: Option<(BindingId, usize)> = None;
-    let mut broken_role = false;
-    for_each_candidate_slice(index, &request.user, namespace, |ids| {
-        for &id in ids {
-            if best.is_some_and(|(b, _)| id >= b) {
-                break;
-            }
-            match binding_allows(index, id, &request.action) {
-                Some(rule) => {
-                    best = Some((id, rule));
-                    break;
-                }
-                None => broken_role |= index.bindings[id].role.is_err(),
-            }
-        }
-    });
+    let compiled = match &request.action {
+        Action::Resource(r) => index.compiled_rules.action(r),
+        Action::NonResource(_) => None,
+    };
+    let (best, broken_role) = match compiled {
+        Some(action) => first_grant_compiled(index, &request.user, namespace, &action),
+        None => first_grant_by_strings(index, request),
+    };
     if let Some((binding, rule)) = best {
         let b = &index.bindings[binding];
         let subject =
@@ -229,6 +249,74 @@ pub fn authorize_rbac(index: &RbacIndex, request: &Request) -> Decision {
         grant: None,
         errors,
     }
+}
+
+/// The first allowing (binding, rule) in visiting order, over the integer tables; and whether
+/// a binding of the user with a broken roleRef was met.
+fn first_grant_compiled(
+    index: &RbacIndex,
+    user: &UserInfo,
+    namespace: &str,
+    action: &CompiledAction,
+) -> (Option<(BindingId, usize)>, bool) {
+    let subjects = &index.compiled_subjects;
+    let scope = if namespace.is_empty() {
+        None
+    } else {
+        subjects.namespace(namespace)
+    };
+    let mut best: Option<(BindingId, usize)> = None;
+    let mut broken_role = false;
+    let mut visit = |ids: &[u32]| {
+        for &id in ids {
+            let id_usize = id as usize;
+            if best.is_some_and(|(b, _)| id_usize >= b) {
+                break;
+            }
+            match subjects.role_of(id) {
+                Some(role) => {
+                    if let Some(rule) = index.compiled_rules.first_allowing(role, action) {
+                        best = Some((id_usize, rule));
+                        break;
+                    }
+                }
+                None => broken_role = true,
+            }
+        }
+    };
+    if let Some(slot) = subjects.user_slot(user.name()) {
+        subjects.for_each_list(slot, scope, &mut visit);
+    }
+    for g in user.groups() {
+        if let Some(slot) = subjects.group_slot(g) {
+            subjects.for_each_list(slot, scope, &mut visit);
+        }
+    }
+    (best, broken_role)
+}
+
+/// [`first_grant_compiled`] over the string maps and the string matcher.
+fn first_grant_by_strings(
+    index: &RbacIndex,
+    request: &Request,
+) -> (Option<(BindingId, usize)>, bool) {
+    let mut best: Option<(BindingId, usize)> = None;
+    let mut broken_role = false;
+    for_each_candidate_slice(index, &request.user, request.action.namespace(), |ids| {
+        for &id in ids {
+            if best.is_some_and(|(b, _)| id >= b) {
+                break;
+            }
+            match binding_allows_by_strings(index, id, &request.action) {
+                Some(rule) => {
+                    best = Some((id, rule));
+                    break;
+                }
+                None => broken_role |= index.bindings[id].role.is_err(),
+            }
+        }
+    });
+    (best, broken_role)
 }
 
 /// The bindings of this user in scope for `namespace`, in visiting order, without duplicates.

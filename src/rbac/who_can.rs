@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::rbac::v1::Subject;
 
-use super::authorize::binding_allows;
+use super::authorize::{binding_allows, role_allows_compiled};
 use super::request::{Action, SUPERUSER_GROUP};
 use crate::graph::index::{BindingId, RbacIndex};
 
@@ -35,7 +35,7 @@ pub fn allowed_subjects(
         subjects.push(rbac_subject("User", user));
     }
     let mut errors: Vec<String> = Vec::new();
-    for id in granting_bindings_with_errors(index, action, &mut errors) {
+    for (id, _) in granting_bindings_with_errors(index, action, &mut errors) {
         subjects.extend(index.bindings[id].subjects.iter().cloned());
     }
     AllowedSubjects { subjects, errors }
@@ -50,15 +50,20 @@ fn rbac_subject(kind: &str, name: &str) -> Subject {
     }
 }
 
-/// The bindings in scope whose roles allow the action, in visiting order; roleRef errors are
-/// appended to `errors` (distinct). Each role is checked once however many bindings use it.
+/// The bindings in scope whose roles allow the action, in visiting order, each with the index
+/// of its role's first allowing rule; roleRef errors are appended to `errors` (distinct). Each
+/// role is checked once however many bindings use it.
 pub fn granting_bindings_with_errors(
     index: &RbacIndex,
     action: &Action,
     errors: &mut Vec<String>,
-) -> Vec<BindingId> {
-    // 0 = not checked yet, 1 = allows, 2 = does not.
-    let mut role_allows = vec![0u8; index.roles.len()];
+) -> Vec<(BindingId, usize)> {
+    let compiled = match action {
+        Action::Resource(r) => index.compiled_rules.action(r),
+        Action::NonResource(_) => None,
+    };
+    // Per role: the allowing rule + 1, or 0 when it does not allow; u32::MAX = not checked.
+    let mut role_rule = vec![u32::MAX; index.roles.len()];
     let mut out = Vec::new();
     for id in index.bindings_in_scope(action.namespace()) {
         match &index.bindings[id].role {
@@ -68,15 +73,15 @@ pub fn granting_bindings_with_errors(
                 }
             }
             Ok(role) => {
-                if role_allows[*role] == 0 {
-                    role_allows[*role] = if binding_allows(index, id, action).is_some() {
-                        1
-                    } else {
-                        2
+                if role_rule[*role] == u32::MAX {
+                    let rule = match &compiled {
+                        Some(c) => role_allows_compiled(index, id, c),
+                        None => binding_allows(index, id, action),
                     };
+                    role_rule[*role] = rule.map_or(0, |k| u32::try_from(k + 1).unwrap_or(0));
                 }
-                if role_allows[*role] == 1 {
-                    out.push(id);
+                if let Some(rule) = role_rule[*role].checked_sub(1) {
+                    out.push((id, rule as usize));
                 }
             }
         }
@@ -114,20 +119,18 @@ pub struct WhoCan {
 /// subjects whose name starts with `system:` (service accounts of `kube-system` included).
 pub fn who_can(index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoCan {
     let mut errors = Vec::new();
-    let mut rows: BTreeMap<(String, String, String), Vec<SubjectGrant>> = BTreeMap::new();
-    for id in granting_bindings_with_errors(index, action, &mut errors) {
+    // Keys borrow from the index; rows are copied out once, at the end.
+    let mut rows: BTreeMap<(&str, &str, &str), Vec<SubjectGrant>> = BTreeMap::new();
+    for (id, rule) in granting_bindings_with_errors(index, action, &mut errors) {
         let binding = &index.bindings[id];
-        let Some(rule) = binding_allows(index, id, action) else {
-            continue;
-        };
         for s in &binding.subjects {
             let namespace = match (s.kind.as_str(), s.namespace.as_deref()) {
-                ("ServiceAccount", Some(ns)) if !ns.is_empty() => ns.to_string(),
-                ("ServiceAccount", _) => binding.namespace.clone(),
-                _ => String::new(),
+                ("ServiceAccount", Some(ns)) if !ns.is_empty() => ns,
+                ("ServiceAccount", _) => binding.namespace.as_str(),
+                _ => "",
             };
             let via = rows
-                .entry((s.kind.clone(), namespace, s.name.clone()))
+                .entry((s.kind.as_str(), namespace, s.name.as_str()))
                 .or_default();
             if via.last().map(|g| g.binding) != Some(id) {
                 via.push(SubjectGrant { binding: id, rule });
@@ -137,11 +140,7 @@ pub fn who_can(index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoC
     let mut subjects = Vec::new();
     // The superuser group comes first, with the bindings that also name it (cluster-admin).
     let superuser_via = rows
-        .remove(&(
-            "Group".to_string(),
-            String::new(),
-            SUPERUSER_GROUP.to_string(),
-        ))
+        .remove(&("Group", "", SUPERUSER_GROUP))
         .unwrap_or_default();
     if !exclude_system {
         subjects.push(AllowedSubject {
@@ -152,13 +151,13 @@ pub fn who_can(index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoC
         });
     }
     for ((kind, namespace, name), via) in rows {
-        if exclude_system && is_system(&kind, &namespace, &name) {
+        if exclude_system && is_system(kind, namespace, name) {
             continue;
         }
         subjects.push(AllowedSubject {
-            kind,
-            name,
-            namespace,
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: namespace.to_string(),
             via,
         });
     }
