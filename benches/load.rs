@@ -8,6 +8,10 @@ use kubesim::generate::{Format, Shape, cluster_text};
 use kubesim::graph::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 
+// The allocator of the `kubesim` binary, so figures match what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn load(c: &mut Criterion) {
     let shape = Shape::scaled(20_000);
     let options = LoadOptions::default();

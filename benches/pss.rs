@@ -7,6 +7,10 @@ use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::pss::{Evaluator, Level, Version};
 use rayon::prelude::*;
 
+// The allocator of the `kubesim` binary, so figures match what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn pss(c: &mut Criterion) {
     let shape = Shape {
         namespaces: 100,

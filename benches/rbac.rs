@@ -13,6 +13,10 @@ use kubesim::rbac::request::{Action, Request, SubjectSpec};
 use kubesim::rbac::{authorize, who_can};
 use rayon::prelude::*;
 
+// The allocator of the `kubesim` binary, so figures match what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn requests(shape: &Shape) -> Vec<Request> {
     let verbs = ["get", "list", "create", "delete", "watch", "update"];
     let resources = [

@@ -8,6 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
 use kubesim::scenario::{RunOptions, run_files};
 
+// The allocator of the `kubesim` binary, so figures match what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn scenario(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let shape = Shape::scaled(20_000);

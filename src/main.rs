@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Loading and indexing allocate millions of small objects and free most of them; glibc's
+// allocator then spends more time walking its free lists than the queries spend computing.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     kubesim::dsl::install_parser_limits();
     kubesim::cli::run(kubesim::cli::Cli::parse())

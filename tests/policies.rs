@@ -143,3 +143,56 @@ fn invalid_policy_files_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
 }
+
+/// Every SARIF log validates against the SARIF 2.1.0 schema, and each result points at the line
+/// where the offending object starts in a file that exists.
+#[test]
+fn sarif_validates_against_the_2_1_0_schema_and_points_at_real_lines() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/sarif/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the schema compiles");
+    // The validator rejects what the schema forbids.
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.0.9", "runs": []})));
+    let out = check(&[
+        "policies/cluster-admin.ksim",
+        "policies/secrets.ksim",
+        "policies/pod-security.ksim",
+        "-f",
+        MANIFESTS,
+        "--defaults",
+        "latest",
+        "-o",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() >= 3, "expected several violations");
+    let mut in_files = 0;
+    for result in results {
+        let location = &result["locations"][0]["physicalLocation"];
+        let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+        let line = location["region"]["startLine"].as_u64().unwrap() as usize;
+        // Built-in default objects have no file to point into.
+        let Ok(text) = std::fs::read_to_string(uri) else {
+            continue;
+        };
+        in_files += 1;
+        let first = text.lines().nth(line - 1).unwrap_or_else(|| {
+            panic!("{uri}:{line} is past the end of the file");
+        });
+        assert!(
+            first.starts_with("apiVersion:") || first.starts_with("kind:"),
+            "{uri}:{line} does not start an object: {first:?}"
+        );
+    }
+    assert!(in_files >= 3, "results should point into the manifests");
+}

@@ -36,7 +36,11 @@ fn every_example_scenario_passes_and_its_report_is_pinned() {
     let files = example_scenarios();
     assert!(!files.is_empty());
     for file in files {
-        let report = run_files(std::slice::from_ref(&file), &RunOptions::default());
+        let options = RunOptions {
+            passing_evidence: true,
+            ..RunOptions::default()
+        };
+        let report = run_files(std::slice::from_ref(&file), &options);
         let (passed, failed) = report.counts();
         let text = render_text(&report, true);
         assert!(!report.has_errors() && failed == 0 && passed > 0, "{text}");

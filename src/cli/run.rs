@@ -23,7 +23,7 @@ pub struct RunArgs {
     /// Write every `show` report as its snapshot
     #[arg(long)]
     pub accept: bool,
-    /// Show the evidence of passing statements too
+    /// Show the evidence of passing statements too (in every output format)
     #[arg(short, long)]
     pub verbose: bool,
     /// Output format
@@ -39,6 +39,7 @@ pub fn run(args: &RunArgs) -> u8 {
         &args.files,
         &RunOptions {
             accept: args.accept,
+            passing_evidence: args.verbose,
         },
     );
     for file in &report.files {

@@ -207,6 +207,12 @@ pub struct CompiledSubjects {
     bindings: Vec<u32>,
     /// Per binding: its role, or [`NO_ROLE`].
     binding_role: Vec<u32>,
+    /// Per binding: the ranks of its subjects, a range of `subject_ranks`.
+    binding_subjects: Vec<Range<u32>>,
+    subject_ranks: Vec<u32>,
+    /// Per rank: one (binding, subject index) that holds that subject. Ranks number the
+    /// distinct subjects of all bindings in (kind, namespace, name) order.
+    rank_holders: Vec<(u32, u32)>,
 }
 
 impl CompiledSubjects {
@@ -252,7 +258,38 @@ impl CompiledSubjects {
             c.bindings.extend_from_slice(&list);
             c.lists.insert(key, start..offset(c.bindings.len()));
         }
+        c.rank_subjects(bindings);
         c
+    }
+
+    /// Numbers the distinct subjects in (kind, namespace, name) order, so that sorting by rank
+    /// is sorting by subject.
+    fn rank_subjects(&mut self, bindings: &[IndexedBinding]) {
+        let mut all: Vec<((&str, &str, &str), u32, u32)> = Vec::new();
+        for (id, b) in bindings.iter().enumerate() {
+            for (k, s) in b.subjects.iter().enumerate() {
+                all.push((subject_key(s, &b.namespace), offset(id), offset(k)));
+            }
+        }
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut ranks = vec![Vec::new(); bindings.len()];
+        let mut previous = None;
+        for (key, binding, k) in all {
+            if previous != Some(key) {
+                previous = Some(key);
+                self.rank_holders.push((binding, k));
+            }
+            let rank = offset(self.rank_holders.len() - 1);
+            ranks[binding as usize].push((k, rank));
+        }
+        for mut per_binding in ranks {
+            per_binding.sort_unstable();
+            let start = offset(self.subject_ranks.len());
+            self.subject_ranks
+                .extend(per_binding.into_iter().map(|(_, rank)| rank));
+            self.binding_subjects
+                .push(start..offset(self.subject_ranks.len()));
+        }
     }
 
     /// The namespace's scope, if any RoleBinding is in it.
@@ -277,6 +314,19 @@ impl CompiledSubjects {
         }
     }
 
+    /// The subject ranks of a binding, in the order of its subjects.
+    pub fn subject_ranks(&self, binding: usize) -> &[u32] {
+        self.binding_subjects.get(binding).map_or(&[], |r| {
+            &self.subject_ranks[r.start as usize..r.end as usize]
+        })
+    }
+
+    /// A (binding, subject index) holding the subject of this rank.
+    pub fn rank_holder(&self, rank: u32) -> (usize, usize) {
+        let (b, k) = self.rank_holders[rank as usize];
+        (b as usize, k as usize)
+    }
+
     /// The role of a binding, or `None` for a broken roleRef.
     pub fn role_of(&self, binding: u32) -> Option<usize> {
         match self.binding_role.get(binding as usize) {
@@ -284,6 +334,20 @@ impl CompiledSubjects {
             _ => None,
         }
     }
+}
+
+/// (kind, namespace, name) of a subject as who-can reports it: a service account's namespace
+/// defaults to its binding's, other kinds have none.
+pub fn subject_key<'a>(
+    s: &'a k8s_openapi::api::rbac::v1::Subject,
+    binding_namespace: &'a str,
+) -> (&'a str, &'a str, &'a str) {
+    let namespace = match (s.kind.as_str(), s.namespace.as_deref()) {
+        ("ServiceAccount", Some(ns)) if !ns.is_empty() => ns,
+        ("ServiceAccount", _) => binding_namespace,
+        _ => "",
+    };
+    (s.kind.as_str(), namespace, s.name.as_str())
 }
 
 fn intern(map: &mut FxHashMap<Box<str>, u32>, s: &str) -> u32 {

@@ -6,12 +6,11 @@
 //! stored: not expanded, not filtered, not deduplicated (upstream returns the raw list). The
 //! [`who_can`] view groups them per subject with every binding that grants it.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::rbac::v1::Subject;
 
-use super::authorize::{binding_allows, role_allows_compiled};
+use super::authorize::binding_allows;
 use super::request::{Action, SUPERUSER_GROUP};
+use crate::graph::compiled::subject_key;
 use crate::graph::index::{BindingId, RbacIndex};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
@@ -66,24 +65,24 @@ pub fn granting_bindings_with_errors(
     let mut role_rule = vec![u32::MAX; index.roles.len()];
     let mut out = Vec::new();
     for id in index.bindings_in_scope(action.namespace()) {
-        match &index.bindings[id].role {
-            Err(e) => {
-                if !errors.contains(e) {
-                    errors.push(e.clone());
-                }
+        // The compact role table avoids touching each binding's record on the way.
+        let Some(role) = index.compiled_subjects.role_of(offset(id)) else {
+            if let Err(e) = &index.bindings[id].role
+                && !errors.contains(e)
+            {
+                errors.push(e.clone());
             }
-            Ok(role) => {
-                if role_rule[*role] == u32::MAX {
-                    let rule = match &compiled {
-                        Some(c) => role_allows_compiled(index, id, c),
-                        None => binding_allows(index, id, action),
-                    };
-                    role_rule[*role] = rule.map_or(0, |k| u32::try_from(k + 1).unwrap_or(0));
-                }
-                if let Some(rule) = role_rule[*role].checked_sub(1) {
-                    out.push((id, rule as usize));
-                }
-            }
+            continue;
+        };
+        if role_rule[role] == u32::MAX {
+            let rule = match &compiled {
+                Some(c) => index.compiled_rules.first_allowing(role, c),
+                None => binding_allows(index, id, action),
+            };
+            role_rule[role] = rule.map_or(0, |k| u32::try_from(k + 1).unwrap_or(0));
+        }
+        if let Some(rule) = role_rule[role].checked_sub(1) {
+            out.push((id, rule as usize));
         }
     }
     out
@@ -119,29 +118,44 @@ pub struct WhoCan {
 /// subjects whose name starts with `system:` (service accounts of `kube-system` included).
 pub fn who_can(index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoCan {
     let mut errors = Vec::new();
-    // Keys borrow from the index; rows are copied out once, at the end.
-    let mut rows: BTreeMap<(&str, &str, &str), Vec<SubjectGrant>> = BTreeMap::new();
+    // (subject rank, binding, rule): ranks sort as subjects do, so one integer sort groups
+    // the rows in report order.
+    let compiled = &index.compiled_subjects;
+    let mut hits: Vec<(u32, BindingId, usize)> = Vec::new();
     for (id, rule) in granting_bindings_with_errors(index, action, &mut errors) {
-        let binding = &index.bindings[id];
-        for s in &binding.subjects {
-            let namespace = match (s.kind.as_str(), s.namespace.as_deref()) {
-                ("ServiceAccount", Some(ns)) if !ns.is_empty() => ns,
-                ("ServiceAccount", _) => binding.namespace.as_str(),
-                _ => "",
-            };
-            let via = rows
-                .entry((s.kind.as_str(), namespace, s.name.as_str()))
-                .or_default();
-            if via.last().map(|g| g.binding) != Some(id) {
-                via.push(SubjectGrant { binding: id, rule });
+        hits.extend(
+            compiled
+                .subject_ranks(id)
+                .iter()
+                .map(|&rank| (rank, id, rule)),
+        );
+    }
+    hits.sort_unstable();
+    let mut rows: Vec<AllowedSubject> = Vec::new();
+    let mut superuser_via = Vec::new();
+    for group in hits.chunk_by(|a, b| a.0 == b.0) {
+        let mut via: Vec<SubjectGrant> = Vec::with_capacity(group.len());
+        for &(_, binding, rule) in group {
+            if via.last().map(|g| g.binding) != Some(binding) {
+                via.push(SubjectGrant { binding, rule });
             }
         }
+        let (holder, k) = compiled.rank_holder(group[0].0);
+        let b = &index.bindings[holder];
+        let (kind, namespace, name) = subject_key(&b.subjects[k], &b.namespace);
+        if (kind, namespace, name) == ("Group", "", SUPERUSER_GROUP) {
+            // The superuser group comes first, with the bindings that also name it.
+            superuser_via = via;
+        } else if !(exclude_system && is_system(kind, namespace, name)) {
+            rows.push(AllowedSubject {
+                kind: kind.to_string(),
+                name: name.to_string(),
+                namespace: namespace.to_string(),
+                via,
+            });
+        }
     }
-    let mut subjects = Vec::new();
-    // The superuser group comes first, with the bindings that also name it (cluster-admin).
-    let superuser_via = rows
-        .remove(&("Group", "", SUPERUSER_GROUP))
-        .unwrap_or_default();
+    let mut subjects = Vec::with_capacity(rows.len() + 1);
     if !exclude_system {
         subjects.push(AllowedSubject {
             kind: "Group".into(),
@@ -150,18 +164,12 @@ pub fn who_can(index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoC
             via: superuser_via,
         });
     }
-    for ((kind, namespace, name), via) in rows {
-        if exclude_system && is_system(kind, namespace, name) {
-            continue;
-        }
-        subjects.push(AllowedSubject {
-            kind: kind.to_string(),
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-            via,
-        });
-    }
+    subjects.extend(rows);
     WhoCan { subjects, errors }
+}
+
+fn offset(id: BindingId) -> u32 {
+    u32::try_from(id).unwrap_or(u32::MAX)
 }
 
 fn is_system(kind: &str, namespace: &str, name: &str) -> bool {

@@ -29,6 +29,9 @@ use state::{State, display_path};
 pub struct RunOptions {
     /// Write every `show` report as its snapshot (`--accept`).
     pub accept: bool,
+    /// Compute the evidence of passing expectations too (`--verbose`); failures always
+    /// carry theirs.
+    pub passing_evidence: bool,
 }
 
 /// What one statement produced.
@@ -278,9 +281,12 @@ fn run_scenario(
         .par_iter()
         .map(|job| {
             let kind = match &job.statement.kind {
-                StatementKind::Expect(e) => {
-                    ResultKind::Expect(eval::expect(e, &job.state, &assess))
-                }
+                StatementKind::Expect(e) => ResultKind::Expect(eval::expect(
+                    e,
+                    &job.state,
+                    &assess,
+                    options.passing_evidence,
+                )),
                 StatementKind::Show(show) => {
                     let text = match (show, &job.base) {
                         (Show::Diff, Some(base)) => Ok(diff::render(base, &job.state, &assess)),
