@@ -255,10 +255,10 @@ pub fn authenticate_token(
     Err(Diagnostic::error(origin.location.clone(), message))
 }
 
-/// JWS compact serialisation: three dot-separated parts (the signature may be empty), or a
-/// token that was meant to be one (it has dots and starts like a base64url JSON header).
+/// JWS compact serialisation has three dot-separated parts (the signature may be empty); a
+/// token with more dots or starting like a base64url JSON header was meant to be one.
 fn looks_like_jwt(token: &str) -> bool {
-    token.starts_with("eyJ") || token.matches('.').count() == 2
+    token.starts_with("eyJ") || token.matches('.').count() >= 2
 }
 
 /// Reads a token file as kubectl reads `tokenFile`: the whole file, surrounding whitespace

@@ -250,6 +250,10 @@ fn run_scenario(
         }
     }
     report.diagnostics = loaded.diagnostics;
+    let chain = scenario
+        .authorization
+        .as_ref()
+        .map(|a| authorization_chain(a, base_dir, &mut report.diagnostics));
     let base = State::new(loaded.cluster, loaded.sources);
     report
         .diagnostics
@@ -278,13 +282,19 @@ fn run_scenario(
         .par_iter()
         .map(|job| {
             let kind = match &job.statement.kind {
-                StatementKind::Expect(e) => {
-                    ResultKind::Expect(eval::expect(e, &job.state, &assess))
-                }
+                StatementKind::Expect(e) => ResultKind::Expect(
+                    chain
+                        .as_ref()
+                        .and_then(|c| crate::authz::scenario::expect(e, &job.state, c))
+                        .unwrap_or_else(|| eval::expect(e, &job.state, &assess)),
+                ),
                 StatementKind::Show(show) => {
                     let text = match (show, &job.base) {
                         (Show::Diff, Some(base)) => Ok(diff::render(base, &job.state, &assess)),
-                        _ => eval::show(show, &job.state, &assess),
+                        _ => chain
+                            .as_ref()
+                            .and_then(|c| crate::authz::scenario::show(show, &job.state, c))
+                            .unwrap_or_else(|| eval::show(show, &job.state, &assess)),
                     };
                     let snapshot_path = job.snapshot.clone().unwrap_or_default();
                     let status = match text {
@@ -305,6 +315,34 @@ fn run_scenario(
         report.results[slot].kind = kind;
     }
     report
+}
+
+/// The scenario's authorizer chain; problems with its ABAC policy file join the scenario's
+/// diagnostics (bad lines are left out, the others still count).
+fn authorization_chain(
+    authorization: &crate::dsl::program::Authorization,
+    base_dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> crate::authz::Chain {
+    let abac = authorization.abac_policy.as_ref().map(|path| {
+        let name = display_path(path, base_dir);
+        let list = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let (list, problems) = crate::abac::PolicyList::parse(&name, &text);
+                diagnostics.extend(problems);
+                list
+            }
+            Err(e) => {
+                diagnostics.push(crate::auth::file_error(&name, &e));
+                crate::abac::PolicyList::default()
+            }
+        };
+        std::sync::Arc::new(list)
+    });
+    crate::authz::Chain {
+        modes: authorization.modes.clone(),
+        abac,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
