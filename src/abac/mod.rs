@@ -324,26 +324,14 @@ fn strip_position(e: &serde_json::Error) -> String {
 impl Policy {
     /// upstream subjectMatches
     pub fn subject_matches(&self, user: &UserInfo) -> bool {
-        let mut matched = false;
-        if !self.user.is_empty() {
-            if self.user == "*" {
-                matched = true;
-            } else if self.user != user.name() {
-                return false;
-            } else {
-                matched = true;
-            }
+        // A set field must match ("*" matches anything); at least one must be set.
+        if !self.user.is_empty() && self.user != "*" && self.user != user.name() {
+            return false;
         }
-        if !self.group.is_empty() {
-            if self.group == "*" {
-                matched = true;
-            } else if user.groups().iter().any(|g| *g == self.group) {
-                matched = true;
-            } else {
-                return false;
-            }
+        if !self.group.is_empty() && self.group != "*" && !user.groups().contains(&self.group) {
+            return false;
         }
-        matched
+        !self.user.is_empty() || !self.group.is_empty()
     }
 
     /// upstream verbMatches: read-only requests always, others unless the policy is readonly.
