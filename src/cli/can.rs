@@ -22,12 +22,14 @@ use crate::report::rbac::{can_json, can_text};
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
-    /// [SUBJECT] VERB RESOURCE. SUBJECT is user:NAME, group:NAME or sa:NAMESPACE/NAME (left
-    /// out with --as-kubeconfig and the other --as-* flags); VERB is get, list, create, ... (RBAC
-    /// compares verbs literally); RESOURCE is RESOURCE[.GROUP][/SUBRESOURCE] or a non-resource
-    /// URL starting with /
-    #[arg(value_name = "[SUBJECT] VERB RESOURCE", num_args = 2..=3, required = true)]
-    pub words: Vec<String>,
+    /// Who asks: user:NAME, group:NAME or sa:NAMESPACE/NAME. With an --as-* credential there
+    /// is no subject, and this is the verb
+    pub subject: String,
+    /// The verb (get, list, create, ..., or any string: RBAC compares verbs literally); with
+    /// an --as-* credential, the resource
+    pub verb: String,
+    /// RESOURCE[.GROUP][/SUBRESOURCE], or a non-resource URL starting with /
+    pub resource: Option<String>,
     /// The object's name
     #[arg(long)]
     pub name: Option<String>,
@@ -231,10 +233,9 @@ pub(super) fn build_action(
 }
 
 pub fn run(args: &CanArgs) -> u8 {
-    let (subject, verb, resource) = match args.words.as_slice() {
-        [subject, verb, resource] => (Some(subject.as_str()), verb, resource),
-        [verb, resource] => (None, verb, resource),
-        _ => return usage_error("expected [SUBJECT] VERB RESOURCE"),
+    let (subject, verb, resource) = match &args.resource {
+        Some(resource) => (Some(args.subject.as_str()), &args.verb, resource),
+        None => (None, &args.subject, &args.verb),
     };
     let (chain, policy_errors) = match args.authorization.chain() {
         Ok(c) => c,
