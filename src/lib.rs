@@ -1,4 +1,7 @@
 //! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
+pub mod abac;
+pub mod auth;
+pub mod authz;
 pub mod cli;
 pub mod dsl;
 pub mod generate;

@@ -224,3 +224,28 @@ fn what_if_mutations_that_match_nothing_fail() {
         "{text}"
     );
 }
+
+/// A directory runs every `.ksim` file under it; one without any is an error, not a pass.
+#[test]
+fn a_directory_runs_every_scenario_file_under_it() {
+    let out = kubesim().args(["run", "scenarios/"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for file in example_scenarios() {
+        let shown = file.to_string_lossy().replace('\\', "/");
+        assert!(text.contains(&shown), "{shown} missing from:\n{text}");
+    }
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = kubesim()
+        .args(["run", empty.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no .ksim files in this directory"));
+}

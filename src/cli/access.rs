@@ -1,19 +1,30 @@
-//! `kubesim access SUBJECT`: the rules that apply to the subject, as `kubectl auth can-i --list`.
+//! `kubesim access [SUBJECT]`: the rules that apply to the subject, as `kubectl auth can-i
+//! --list`; across the authorizer chain when one is configured, and for the identity of a
+//! credential with `--as-kubeconfig` and the other `--as-*` flags.
 
 use clap::Args;
 
-use super::can::load_index;
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
-use crate::rbac::request::parse_subject;
+use super::can::{AsCredentialArgs, asker};
+use super::whoami::AuthenticatorArgs;
+use super::{
+    AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_stdout,
+};
+use crate::report::authz::{access_chain_json, access_chain_text};
 use crate::report::rbac::{access_json, access_text};
 
 #[derive(Debug, Args)]
 pub struct AccessArgs {
-    /// Whose access: user:NAME, group:NAME or sa:NAMESPACE/NAME
-    pub subject: String,
+    /// Whose access: user:NAME, group:NAME or sa:NAMESPACE/NAME (or an --as-* credential)
+    pub subject: Option<String>,
     /// An extra group of the subject; repeatable
     #[arg(long = "as-group", value_name = "GROUP")]
     pub as_groups: Vec<String>,
+    #[command(flatten)]
+    pub as_credential: AsCredentialArgs,
+    #[command(flatten)]
+    pub authenticators: AuthenticatorArgs,
+    #[command(flatten)]
+    pub authorization: AuthorizationArgs,
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format
@@ -22,26 +33,43 @@ pub struct AccessArgs {
 }
 
 pub fn run(args: &AccessArgs) -> u8 {
-    let subject = match parse_subject(&args.subject) {
-        Ok(s) => s,
-        Err(e) => return usage_error(&e.to_string()),
-    };
-    let loaded = match load_index(&args.input) {
-        Ok(l) => l,
+    let (chain, policy_errors) = match args.authorization.chain() {
+        Ok(c) => c,
         Err(code) => return code,
     };
+    let (user, identity, loaded) = match asker(
+        args.subject.as_deref(),
+        &args.as_groups,
+        &args.as_credential,
+        &args.authenticators,
+        &args.input,
+    ) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let errors = loaded.input_errors || policy_errors;
+    if let Some(reason) = identity.as_ref().and_then(|i| i.rejected.as_ref()) {
+        if !args.input.quiet {
+            print_stdout(&format!("the credential does not authenticate: {reason}\n"));
+        }
+        return if errors { EXIT_ERROR } else { EXIT_NEGATIVE };
+    }
     let namespace = args.input.namespace.clone().unwrap_or_default();
-    let user = subject.user_info(&args.as_groups);
-    let rules = crate::rbac::rules_for(&loaded.index, &user, &namespace);
     if !args.input.quiet {
-        print_stdout(&match args.output {
-            OutputFormat::Table => access_text(&loaded.index, &rules),
-            OutputFormat::Json => access_json(&loaded.index, &user, &namespace, &rules),
-        });
+        let text = if chain.is_rbac_only() {
+            let rules = crate::rbac::rules_for(&loaded.index, &user, &namespace);
+            match args.output {
+                OutputFormat::Table => access_text(&loaded.index, &rules),
+                OutputFormat::Json => access_json(&loaded.index, &user, &namespace, &rules),
+            }
+        } else {
+            let rules = crate::authz::rules_for_chain(&loaded.index, &chain, &user, &namespace);
+            match args.output {
+                OutputFormat::Table => access_chain_text(&loaded.index, &rules),
+                OutputFormat::Json => access_chain_json(&loaded.index, &user, &namespace, &rules),
+            }
+        };
+        print_stdout(&text);
     }
-    if loaded.input_errors {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
-    }
+    if errors { EXIT_ERROR } else { EXIT_OK }
 }

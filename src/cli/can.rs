@@ -5,25 +5,31 @@ use std::sync::Arc;
 
 use clap::Args;
 
+use super::whoami::{AuthenticatorArgs, Credential, identity_and_index};
 use super::{
-    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout,
-    usage_error,
+    AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat,
+    print_diagnostics, print_stdout, usage_error,
 };
+use crate::auth::Identity;
 use crate::graph::RbacIndex;
+use crate::manifest::Loaded;
 use crate::rbac::catalog::Catalog;
 use crate::rbac::request::{
-    Action, Request, ResourceSpec, parse_resource, parse_subject, parse_verb,
+    Action, Request, ResourceSpec, UserInfo, parse_resource, parse_subject, parse_verb,
 };
+use crate::report::authz::{can_chain_json, can_chain_text};
 use crate::report::rbac::{can_json, can_text};
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
-    /// Who asks: user:NAME, group:NAME or sa:NAMESPACE/NAME
+    /// Who asks: user:NAME, group:NAME or sa:NAMESPACE/NAME. With an --as-* credential there
+    /// is no subject, and this is the verb
     pub subject: String,
-    /// The verb (get, list, create, ..., or any string: RBAC compares verbs literally)
+    /// The verb (get, list, create, ..., or any string: RBAC compares verbs literally); with
+    /// an --as-* credential, the resource
     pub verb: String,
     /// RESOURCE[.GROUP][/SUBRESOURCE], or a non-resource URL starting with /
-    pub resource: String,
+    pub resource: Option<String>,
     /// The object's name
     #[arg(long)]
     pub name: Option<String>,
@@ -37,10 +43,96 @@ pub struct CanArgs {
     #[arg(long = "as-group", value_name = "GROUP")]
     pub as_groups: Vec<String>,
     #[command(flatten)]
+    pub as_credential: AsCredentialArgs,
+    #[command(flatten)]
+    pub authenticators: AuthenticatorArgs,
+    #[command(flatten)]
+    pub authorization: AuthorizationArgs,
+    #[command(flatten)]
     pub input: InputArgs,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: OutputFormat,
+}
+
+/// Ask as the identity a credential authenticates as, instead of a written subject.
+#[derive(Debug, Clone, Args)]
+pub struct AsCredentialArgs {
+    /// Ask as the user of this kubeconfig's current context (or --context)
+    #[arg(long, value_name = "FILE", group = "as_credential")]
+    pub as_kubeconfig: Option<String>,
+    /// The kubeconfig context to use
+    #[arg(long, value_name = "NAME", requires = "as_kubeconfig")]
+    pub context: Option<String>,
+    /// Ask as the identity of the bearer token in this file
+    #[arg(long, value_name = "FILE", group = "as_credential")]
+    pub as_token_file: Option<String>,
+    /// Ask as the identity of this PEM client certificate
+    #[arg(long, value_name = "FILE", group = "as_credential")]
+    pub as_cert: Option<String>,
+    /// Ask as the identity a certificate issued for this CertificateSigningRequest would carry
+    #[arg(long, value_name = "NAME", group = "as_credential")]
+    pub as_csr: Option<String>,
+}
+
+impl AsCredentialArgs {
+    pub fn credential(&self) -> Option<Credential> {
+        if let Some(path) = &self.as_kubeconfig {
+            return Some(Credential::Kubeconfig {
+                path: path.clone(),
+                context: self.context.clone(),
+            });
+        }
+        if let Some(path) = &self.as_token_file {
+            return Some(Credential::TokenFile(path.clone()));
+        }
+        if let Some(path) = &self.as_cert {
+            return Some(Credential::Certificate(path.clone()));
+        }
+        self.as_csr.clone().map(Credential::Csr)
+    }
+}
+
+/// Who asks: a written subject (with `--as-group`s) or the identity of a credential, and the
+/// index of the manifests. Prints the identity's warnings; a credential that would not
+/// authenticate is answered as a denial by the caller.
+pub(super) fn asker(
+    subject: Option<&str>,
+    as_groups: &[String],
+    as_credential: &AsCredentialArgs,
+    authenticators: &AuthenticatorArgs,
+    input: &InputArgs,
+) -> Result<(UserInfo, Option<Identity>, LoadedIndex), u8> {
+    match (subject, as_credential.credential()) {
+        (Some(_), Some(_)) => Err(usage_error(
+            "give either a SUBJECT or an --as-* credential, not both",
+        )),
+        (None, None) => Err(usage_error(
+            "give a SUBJECT (user:NAME, group:NAME or sa:NAMESPACE/NAME) or an --as-* credential",
+        )),
+        (Some(subject), None) => {
+            let subject = parse_subject(subject).map_err(|e| usage_error(&e.to_string()))?;
+            let loaded = load_index(input)?;
+            Ok((subject.user_info(as_groups), None, loaded))
+        }
+        (None, Some(credential)) => {
+            let (identity, loaded) = identity_and_index(&credential, authenticators, input, true)?;
+            let Some(loaded) = loaded else {
+                return Err(EXIT_ERROR);
+            };
+            for w in &identity.warnings {
+                eprintln!("warning: {w}");
+            }
+            let mut groups = identity.groups.clone();
+            for g in as_groups {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+            let user = UserInfo::new(identity.user.clone(), groups);
+            Ok((user, Some(identity), loaded))
+        }
+    }
 }
 
 /// The loaded input and its index, plus whether the input had errors.
@@ -53,7 +145,17 @@ pub(super) struct LoadedIndex {
 /// Loads the manifests, builds the index, prints every diagnostic; `Err(exit code)` when the
 /// input cannot be loaded at all.
 pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, u8> {
+    load_index_inspecting(input, |_| {})
+}
+
+/// Like [`load_index`], letting `inspect` read the loaded manifests (e.g. Secret data) before
+/// the index takes them.
+pub(super) fn load_index_inspecting(
+    input: &InputArgs,
+    inspect: impl FnOnce(&Loaded),
+) -> Result<LoadedIndex, u8> {
     let mut loaded = input.load().map_err(|e| usage_error(&e))?;
+    inspect(&loaded);
     let cluster = std::mem::take(&mut loaded.cluster);
     let catalog = Catalog::new(&cluster.custom_resources);
     let index = RbacIndex::build(Arc::new(cluster));
@@ -131,19 +233,29 @@ pub(super) fn build_action(
 }
 
 pub fn run(args: &CanArgs) -> u8 {
-    let subject = match parse_subject(&args.subject) {
-        Ok(s) => s,
-        Err(e) => return usage_error(&e.to_string()),
+    let (subject, verb, resource) = match &args.resource {
+        Some(resource) => (Some(args.subject.as_str()), &args.verb, resource),
+        None => (None, &args.subject, &args.verb),
     };
-    let loaded = match load_index(&args.input) {
-        Ok(l) => l,
+    let (chain, policy_errors) = match args.authorization.chain() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let (user, identity, loaded) = match asker(
+        subject,
+        &args.as_groups,
+        &args.as_credential,
+        &args.authenticators,
+        &args.input,
+    ) {
+        Ok(a) => a,
         Err(code) => return code,
     };
     let namespace = args.input.namespace.clone().unwrap_or_default();
     let (mut action, resource_error) = match build_action(
         &loaded.catalog,
-        &args.verb,
-        &args.resource,
+        verb,
+        resource,
         args.subresource.as_deref(),
         args.name.as_deref(),
         &namespace,
@@ -154,18 +266,44 @@ pub fn run(args: &CanArgs) -> u8 {
     if let (Some(selector), Action::Resource(r)) = (&args.field_selector, &mut action) {
         r.apply_field_selector(selector);
     }
-    let request = Request::new(subject.user_info(&args.as_groups), action);
-    let explanation = crate::rbac::explain(&loaded.index, &request);
-    if !args.input.quiet {
-        let text = match args.output {
-            OutputFormat::Table => can_text(&loaded.index, &request, &explanation),
-            OutputFormat::Json => can_json(&loaded.index, &request, &explanation, &[]),
-        };
-        print_stdout(&text);
+    let errors = loaded.input_errors || resource_error || policy_errors;
+    if let Some(identity) = &identity
+        && let Some(reason) = &identity.rejected
+    {
+        // The apiserver answers 401 before any authorizer is asked.
+        if !args.input.quiet {
+            print_stdout(&format!(
+                "no - the credential does not authenticate: {reason}
+"
+            ));
+        }
+        return if errors { EXIT_ERROR } else { EXIT_NEGATIVE };
     }
-    if loaded.input_errors || resource_error {
+    let request = Request::new(user, action);
+    let allowed = if chain.is_rbac_only() {
+        let explanation = crate::rbac::explain(&loaded.index, &request);
+        if !args.input.quiet {
+            let text = match args.output {
+                OutputFormat::Table => can_text(&loaded.index, &request, &explanation),
+                OutputFormat::Json => can_json(&loaded.index, &request, &explanation, &[]),
+            };
+            print_stdout(&text);
+        }
+        explanation.decision.allowed
+    } else {
+        let decision = crate::authz::authorize(&loaded.index, &chain, &request);
+        if !args.input.quiet {
+            let text = match args.output {
+                OutputFormat::Table => can_chain_text(&loaded.index, &request, &decision),
+                OutputFormat::Json => can_chain_json(&loaded.index, &request, &decision, &[]),
+            };
+            print_stdout(&text);
+        }
+        decision.allowed
+    };
+    if errors {
         EXIT_ERROR
-    } else if explanation.decision.allowed {
+    } else if allowed {
         EXIT_OK
     } else {
         EXIT_NEGATIVE

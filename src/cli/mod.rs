@@ -9,6 +9,7 @@ mod matrix;
 mod pss;
 mod run;
 mod who_can;
+mod whoami;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -45,6 +46,9 @@ pub enum Command {
     Can(can::CanArgs),
     /// Every subject allowed, with the bindings that allow it
     WhoCan(who_can::WhoCanArgs),
+    /// The identity a credential authenticates as: kubeconfig, token, certificate or CSR (like
+    /// kubectl auth whoami, offline)
+    Whoami(whoami::WhoamiArgs),
     /// The rules that apply to a subject (like kubectl auth can-i --list)
     Access(access::AccessArgs),
     /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
@@ -124,6 +128,60 @@ impl InputArgs {
     }
 }
 
+/// The authorizer chain (the apiserver's `--authorization-mode` and ABAC policy file).
+#[derive(Debug, Clone, Args)]
+pub struct AuthorizationArgs {
+    /// Authorizers in order, comma-separated: RBAC, ABAC, AlwaysAllow, AlwaysDeny (default RBAC,
+    /// or ABAC,RBAC with --abac-policy)
+    #[arg(long, value_name = "MODES")]
+    pub authorization_mode: Option<String>,
+    /// ABAC policy file: one abac.authorization.kubernetes.io/v1beta1 Policy per line
+    #[arg(long, value_name = "FILE", alias = "authorization-policy-file")]
+    pub abac_policy: Option<String>,
+}
+
+impl AuthorizationArgs {
+    /// The chain and whether the policy file had bad lines (reported here; the good lines
+    /// are still evaluated and the command exits with 2). `Err(exit code)` when no chain can
+    /// be built.
+    pub fn chain(&self) -> Result<(crate::authz::Chain, bool), u8> {
+        self.chain_and_errors()
+    }
+
+    fn chain_and_errors(&self) -> Result<(crate::authz::Chain, bool), u8> {
+        use crate::authz::{Chain, Mode};
+        let modes = match (&self.authorization_mode, &self.abac_policy) {
+            (Some(text), _) => Mode::parse_list(text).map_err(|e| usage_error(&e))?,
+            (None, Some(_)) => vec![Mode::Abac, Mode::Rbac],
+            (None, None) => vec![Mode::Rbac],
+        };
+        let mut errors = false;
+        let abac = match &self.abac_policy {
+            Some(path) => {
+                if !modes.contains(&Mode::Abac) {
+                    eprintln!(
+                        "warning: --abac-policy is ignored: ABAC is not in --authorization-mode"
+                    );
+                }
+                match crate::abac::PolicyList::read(path) {
+                    Ok((list, diagnostics)) => {
+                        errors = diagnostics.iter().any(Diagnostic::is_error);
+                        print_diagnostics(&diagnostics);
+                        Some(std::sync::Arc::new(list))
+                    }
+                    Err(d) => {
+                        print_diagnostics(&[d]);
+                        return Err(EXIT_ERROR);
+                    }
+                }
+            }
+            None => None,
+        };
+        let chain = Chain::new(modes, abac).map_err(|e| usage_error(&e))?;
+        Ok((chain, errors))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct InventoryArgs {
     #[command(flatten)]
@@ -141,6 +199,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Can(args) => with_threads(args.input.threads, || can::run(&args)),
         Command::WhoCan(args) => with_threads(args.input.threads, || who_can::run(&args)),
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
+        Command::Whoami(args) => with_threads(args.input.threads, || whoami::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),

@@ -1,9 +1,11 @@
-//! `kubesim who-can VERB RESOURCE`: every subject allowed, with the bindings that allow it.
+//! `kubesim who-can VERB RESOURCE`: every subject allowed, with the bindings (and, across an
+//! authorizer chain, the ABAC policy lines) that allow it.
 
 use clap::Args;
 
 use super::can::{build_action, load_index};
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout};
+use super::{AuthorizationArgs, EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout};
+use crate::report::authz::{who_can_chain_json, who_can_chain_text};
 use crate::report::rbac::{who_can_json, who_can_text};
 
 #[derive(Debug, Args)]
@@ -22,6 +24,8 @@ pub struct WhoCanArgs {
     #[arg(long)]
     pub exclude_system: bool,
     #[command(flatten)]
+    pub authorization: AuthorizationArgs,
+    #[command(flatten)]
     pub input: InputArgs,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
@@ -29,6 +33,10 @@ pub struct WhoCanArgs {
 }
 
 pub fn run(args: &WhoCanArgs) -> u8 {
+    let (chain, policy_errors) = match args.authorization.chain() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let loaded = match load_index(&args.input) {
         Ok(l) => l,
         Err(code) => return code,
@@ -45,14 +53,24 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let result = crate::rbac::who_can(&loaded.index, &action, args.exclude_system);
     if !args.input.quiet {
-        print_stdout(&match args.output {
-            OutputFormat::Table => who_can_text(&loaded.index, &result),
-            OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
-        });
+        let text = if chain.is_rbac_only() {
+            let result = crate::rbac::who_can(&loaded.index, &action, args.exclude_system);
+            match args.output {
+                OutputFormat::Table => who_can_text(&loaded.index, &result),
+                OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
+            }
+        } else {
+            let result =
+                crate::authz::who_can_chain(&loaded.index, &chain, &action, args.exclude_system);
+            match args.output {
+                OutputFormat::Table => who_can_chain_text(&loaded.index, &result),
+                OutputFormat::Json => who_can_chain_json(&loaded.index, &action, &result),
+            }
+        };
+        print_stdout(&text);
     }
-    if loaded.input_errors || resource_error {
+    if loaded.input_errors || resource_error || policy_errors {
         EXIT_ERROR
     } else {
         EXIT_OK

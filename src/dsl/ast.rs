@@ -135,12 +135,35 @@ pub enum Item {
     Policy(PolicyBlock),
 }
 
-/// `identity alice = user:alice groups [dev, oncall]`
+/// `identity alice = user:alice groups [dev, oncall]`, or an identity read from a credential:
+/// `identity me = kubeconfig "creds/kubeconfig.yaml" context "dev"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdentityDecl {
     pub name: Node<String>,
-    pub subject: Node<SubjectExpr>,
+    /// The subject, unless the identity is read from a credential.
+    pub subject: Option<Node<SubjectExpr>>,
     pub groups: Option<Vec<Node<String>>>,
+    pub credential: Option<Node<CredentialExpr>>,
+}
+
+/// What a credential identity is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    /// `kubeconfig "FILE" [context "NAME"]`
+    Kubeconfig,
+    /// `cert "FILE"`: a PEM client certificate.
+    Certificate,
+    /// `token "FILE"`: a file holding a bearer token.
+    Token,
+}
+
+/// `kubeconfig "FILE" [context "NAME"]`, `cert "FILE"` or `token "FILE"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialExpr {
+    pub kind: CredentialKind,
+    /// Relative to the `.ksim` file.
+    pub path: Node<String>,
+    pub context: Option<Node<String>>,
 }
 
 /// `PREFIX:NAME`, as in `user:alice`, `sa:ns/name` or `clusterrole:admin`.
@@ -377,6 +400,11 @@ pub enum ScenarioStmt {
     Load(Node<String>),
     /// `defaults VERSION`
     Defaults(Node<String>),
+    /// `authorization MODE[, MODE]... [abac "FILE"]`
+    Authorization {
+        modes: Vec<String>,
+        policy: Option<Node<String>>,
+    },
     Expect(Condition),
     Show(ShowExpr),
     WhatIf(WhatIfBlock),

@@ -201,11 +201,21 @@ impl Checker<'_> {
                 ),
             );
         }
-        let subject = match &decl.subject.node {
-            SubjectExpr::Prefixed(prefixed) => self.concrete_prefixed(prefixed, decl.subject.span),
+        if let Some(credential) = &decl.credential {
+            let mut principal = self.credential_principal(credential)?;
+            principal.identity = Some(name.node.clone());
+            return Some(Identity {
+                name: name.node.clone(),
+                principal,
+                origin: self.origin(span),
+            });
+        }
+        let subject_node = decl.subject.as_ref()?;
+        let subject = match &subject_node.node {
+            SubjectExpr::Prefixed(prefixed) => self.concrete_prefixed(prefixed, subject_node.span),
             _ => {
                 self.error(
-                    decl.subject.span,
+                    subject_node.span,
                     "kubesim::dsl::invalid-subject",
                     "an identity is declared from a `user:`, `group:` or `sa:` subject",
                 );
@@ -217,7 +227,7 @@ impl Checker<'_> {
             Some(groups) => {
                 if !matches!(subject, Subject::User(_)) {
                     self.error(
-                        decl.subject.span,
+                        subject_node.span,
                         "kubesim::dsl::invalid-subject",
                         "only a `user:` identity can list groups",
                     )
@@ -243,6 +253,85 @@ impl Checker<'_> {
             name: name.node.clone(),
             principal,
             origin: self.origin(span),
+        })
+    }
+
+    /// The identity a credential file authenticates as (read now, relative to the file), as
+    /// the apiserver's authenticators would map it. Problems with the credential are errors;
+    /// an expired credential is a warning.
+    fn credential_principal(
+        &mut self,
+        credential: &Node<ast::CredentialExpr>,
+    ) -> Option<Principal> {
+        use crate::auth::{AuthOptions, read_token_file};
+        let path = self.context.base_dir.join(&credential.path.node);
+        let path = path.to_string_lossy().to_string();
+        let options = AuthOptions::default();
+        let result = match credential.kind {
+            ast::CredentialKind::Kubeconfig => crate::auth::kubeconfig::authenticate(
+                &path,
+                credential.context.as_ref().map(|c| c.node.as_str()),
+                &options,
+            ),
+            ast::CredentialKind::Certificate => std::fs::read(&path)
+                .map_err(|e| crate::auth::file_error(&path, &e))
+                .and_then(|pem| {
+                    let at = crate::source::Location::new(path.as_str().into(), 0, 0);
+                    crate::auth::x509::authenticate_pem(&pem, &at, &path, None, options.now())
+                })
+                .map(|mut identity| {
+                    identity.add_authenticated_group();
+                    identity
+                }),
+            ast::CredentialKind::Token => read_token_file(&path).and_then(|(token, origin)| {
+                crate::auth::authenticate_token(&token, &origin, &options)
+            }),
+        };
+        let identity = match result {
+            Ok(identity) => identity,
+            Err(diagnostic) => {
+                self.error(
+                    credential.path.span,
+                    "kubesim::dsl::invalid-credential",
+                    format!("cannot read the credential: {diagnostic}"),
+                );
+                return None;
+            }
+        };
+        if let Some(reason) = &identity.rejected {
+            self.error(
+                credential.span,
+                "kubesim::dsl::invalid-credential",
+                format!("the credential does not authenticate: {reason}"),
+            );
+            return None;
+        }
+        for warning in identity.warnings.iter().filter(|w| w.contains("expired")) {
+            self.warning(
+                credential.span,
+                "kubesim::dsl::expired-credential",
+                warning.clone(),
+            );
+        }
+        let subject = match identity
+            .user
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|rest| rest.split_once(':'))
+        {
+            Some((namespace, name)) => Subject::ServiceAccount {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
+            None => Subject::User(identity.user.clone()),
+        };
+        let mut groups = identity.groups.clone();
+        groups.sort();
+        groups.dedup();
+        Some(Principal {
+            subject,
+            user: Some(identity.user),
+            groups,
+            identity: None,
         })
     }
 
@@ -711,6 +800,7 @@ impl Checker<'_> {
             origin: self.origin(span),
             loads: Vec::new(),
             defaults: None,
+            authorization: None,
             statements: Vec::new(),
         };
         let mut defaults_span: Option<Span> = None;
@@ -726,6 +816,10 @@ impl Checker<'_> {
                             origin,
                         });
                     }
+                    continue;
+                }
+                ast::ScenarioStmt::Authorization { modes, policy } => {
+                    self.authorization(&mut scenario, modes, policy.as_ref(), statement.span);
                     continue;
                 }
                 ast::ScenarioStmt::Defaults(version) => {
@@ -783,6 +877,69 @@ impl Checker<'_> {
             }
         }
         Some(scenario)
+    }
+
+    /// `authorization MODES [abac "FILE"]`: known modes, each once; ABAC with a policy file
+    /// that exists.
+    fn authorization(
+        &mut self,
+        scenario: &mut Scenario,
+        modes: &[String],
+        policy: Option<&Node<String>>,
+        span: Span,
+    ) {
+        use crate::authz::Mode;
+        if scenario.authorization.is_some() {
+            self.error(
+                span,
+                "kubesim::dsl::duplicate-authorization",
+                "`authorization` is given twice in this scenario",
+            );
+            return;
+        }
+        let parsed = match Mode::parse_list(&modes.join(",")) {
+            Ok(m) => m,
+            Err(message) => {
+                self.error(span, "kubesim::dsl::invalid-authorization", message);
+                return;
+            }
+        };
+        let abac_policy = match (parsed.contains(&Mode::Abac), policy) {
+            (true, None) => {
+                self.error(
+                    span,
+                    "kubesim::dsl::invalid-authorization",
+                    "authorization mode ABAC needs a policy file: add `abac \"FILE\"`",
+                );
+                return;
+            }
+            (false, Some(p)) => {
+                self.warning(
+                    p.span,
+                    "kubesim::dsl::unused-abac-policy",
+                    "the ABAC policy file is ignored: ABAC is not one of the modes",
+                );
+                None
+            }
+            (true, Some(p)) => {
+                let path = self.context.base_dir.join(&p.node);
+                if !path.is_file() {
+                    self.error(
+                        p.span,
+                        "kubesim::dsl::missing-file",
+                        format!("the ABAC policy file `{}` does not exist", p.node),
+                    );
+                    return;
+                }
+                Some(path)
+            }
+            (false, None) => None,
+        };
+        scenario.authorization = Some(Authorization {
+            modes: parsed,
+            abac_policy,
+            origin: self.origin(span),
+        });
     }
 
     fn whatif(&mut self, block: &ast::WhatIfBlock) -> WhatIf {

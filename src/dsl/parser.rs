@@ -86,6 +86,15 @@ pub fn describe_rule(rule: Rule) -> &'static str {
         Rule::policy_block => "a `policy` block",
         Rule::whatif_block => "a `whatif` block",
         Rule::load_stmt => "`load \"PATH\"`",
+        Rule::authorization_stmt => "`authorization MODES [abac \"FILE\"]`",
+        Rule::authz_mode => "an authorization mode such as RBAC or ABAC",
+        Rule::abac_policy => "`abac \"FILE\"`",
+        Rule::credential
+        | Rule::kubeconfig_credential
+        | Rule::cert_credential
+        | Rule::token_credential => {
+            "a credential such as kubeconfig \"FILE\" [context \"NAME\"], cert \"FILE\" or token \"FILE\""
+        }
         Rule::defaults_stmt => "`defaults VERSION`",
         Rule::expect_stmt => "an `expect` statement",
         Rule::show_stmt => "a `show` statement",
@@ -149,7 +158,13 @@ pub fn describe_rule(rule: Rule) -> &'static str {
         Rule::namespace_exception => "`namespace NS`",
         Rule::exception => "a subject, workload or `namespace NS`",
         Rule::except_clause => "`except [..]`",
+        Rule::kw_abac => "`abac`",
         Rule::kw_access => "`access`",
+        Rule::kw_authorization => "`authorization`",
+        Rule::kw_cert => "`cert`",
+        Rule::kw_context => "`context`",
+        Rule::kw_kubeconfig => "`kubeconfig`",
+        Rule::kw_token => "`token`",
         Rule::kw_any => "`any`",
         Rule::kw_apply => "`apply`",
         Rule::kw_at => "`at`",
@@ -388,10 +403,12 @@ impl Lowerer {
         let mut name = None;
         let mut subject = None;
         let mut groups = None;
+        let mut credential = None;
         for inner in pair.into_inner() {
             match inner.as_rule() {
                 Rule::identity_name => name = Some(self.text(&inner)),
                 Rule::subject => subject = Some(self.subject(inner)?),
+                Rule::credential => credential = Some(self.credential(inner)?),
                 Rule::group_list => {
                     let list = inner.into_inner().map(|g| self.value(g)).collect();
                     groups = Some(list);
@@ -399,11 +416,42 @@ impl Lowerer {
                 _ => {}
             }
         }
+        if subject.is_none() && credential.is_none() {
+            return Err(Unexpected);
+        }
         Ok(IdentityDecl {
             name: name.ok_or(Unexpected)?,
-            subject: subject.ok_or(Unexpected)?,
+            subject,
             groups,
+            credential,
         })
+    }
+
+    fn credential(&mut self, pair: Pair<'_, Rule>) -> Lowered<Node<CredentialExpr>> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or(Unexpected)?;
+        let kind = match inner.as_rule() {
+            Rule::kubeconfig_credential => CredentialKind::Kubeconfig,
+            Rule::cert_credential => CredentialKind::Certificate,
+            Rule::token_credential => CredentialKind::Token,
+            _ => return Err(Unexpected),
+        };
+        let mut strings = inner
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::string)
+            .map(|p| self.value(p))
+            .collect::<Vec<_>>()
+            .into_iter();
+        let path = strings.next().ok_or(Unexpected)?;
+        let context = strings.next();
+        Ok(Node::new(
+            CredentialExpr {
+                kind,
+                path,
+                context,
+            },
+            span,
+        ))
     }
 
     fn subject(&mut self, pair: Pair<'_, Rule>) -> Lowered<Node<SubjectExpr>> {
@@ -812,6 +860,23 @@ impl Lowerer {
                         .find(|p| p.as_rule() == Rule::string)
                         .map(|p| self.value(p));
                     path.map(ScenarioStmt::Load).ok_or(Unexpected)
+                }
+                Rule::authorization_stmt => {
+                    let mut modes = Vec::new();
+                    let mut policy = None;
+                    for p in part.into_inner() {
+                        match p.as_rule() {
+                            Rule::authz_mode => modes.push(p.as_str().to_string()),
+                            Rule::abac_policy => {
+                                policy = p
+                                    .into_inner()
+                                    .find(|s| s.as_rule() == Rule::string)
+                                    .map(|s| self.value(s));
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok(ScenarioStmt::Authorization { modes, policy })
                 }
                 Rule::defaults_stmt => part
                     .into_inner()

@@ -462,7 +462,18 @@ pub struct Scenario {
     pub loads: Vec<Load>,
     /// `defaults VERSION`: merge Kubernetes' built-in roles and bindings of that version.
     pub defaults: Option<Version>,
+    /// `authorization MODES [abac "FILE"]`: the authorizer chain (RBAC alone when absent).
+    pub authorization: Option<Authorization>,
     pub statements: Vec<Statement>,
+}
+
+/// A scenario's authorizer chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    pub modes: Vec<crate::authz::Mode>,
+    /// The ABAC policy file, resolved against the `.ksim` file's directory.
+    pub abac_policy: Option<PathBuf>,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

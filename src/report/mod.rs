@@ -1,9 +1,11 @@
 //! Printers: one report model per command, rendered as a table or JSON. Pure functions from
 //! data to text; the CLI decides where the text goes.
 
+pub mod authz;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scenario;
 pub mod table;
+pub mod whoami;

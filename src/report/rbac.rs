@@ -124,8 +124,18 @@ pub fn can_json(
     explanation: &Explanation,
     warnings: &[String],
 ) -> String {
+    pretty(&can_json_value(index, request, explanation, warnings))
+}
+
+/// The value behind [`can_json`], for reports that add to it (the authorizer chain's).
+pub fn can_json_value(
+    index: &RbacIndex,
+    request: &Request,
+    explanation: &Explanation,
+    warnings: &[String],
+) -> Value {
     let d = &explanation.decision;
-    let v = json!({
+    json!({
         "allowed": d.allowed,
         "reason": d.reason(index),
         "request": request_json(request),
@@ -137,11 +147,10 @@ pub fn can_json(
             "bindings_of_subject": explanation.bindings_of_subject,
         },
         "warnings": warnings,
-    });
-    pretty(&v)
+    })
 }
 
-fn pretty(v: &impl Serialize) -> String {
+pub(crate) fn pretty(v: &impl Serialize) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
@@ -177,7 +186,7 @@ pub fn role_text(index: &RbacIndex, id: RoleId) -> String {
     }
 }
 
-fn user_text(user: &UserInfo) -> String {
+pub fn user_text(user: &UserInfo) -> String {
     format!(
         "user {} groups {}",
         crate::graph::index::go_quote(user.name()),
@@ -381,6 +390,11 @@ pub fn who_can_text(index: &RbacIndex, result: &WhoCan) -> String {
 
 /// `kubesim who-can -o json`.
 pub fn who_can_json(index: &RbacIndex, action: &Action, result: &WhoCan) -> String {
+    pretty(&who_can_json_value(index, action, result))
+}
+
+/// The value behind [`who_can_json`].
+pub fn who_can_json_value(index: &RbacIndex, action: &Action, result: &WhoCan) -> Value {
     let subjects: Vec<Value> = result
         .subjects
         .iter()
@@ -416,7 +430,7 @@ pub fn who_can_json(index: &RbacIndex, action: &Action, result: &WhoCan) -> Stri
         obj.remove("user");
         obj.remove("groups");
     }
-    pretty(&json!({"request": request, "subjects": subjects, "errors": result.errors}))
+    json!({"request": request, "subjects": subjects, "errors": result.errors})
 }
 
 /// `kubesim access` as kubectl's `auth can-i --list` table (plus kubectl's warning line when
@@ -442,6 +456,16 @@ pub fn access_json(
     namespace: &str,
     rules: &RulesFor,
 ) -> String {
+    pretty(&access_json_value(index, user, namespace, rules))
+}
+
+/// The value behind [`access_json`].
+pub fn access_json_value(
+    index: &RbacIndex,
+    user: &UserInfo,
+    namespace: &str,
+    rules: &RulesFor,
+) -> Value {
     let (resource_rules, non_resource_rules) = review_rules(rules.policy_rules(index));
     let sources: Vec<Value> = rules
         .rules
@@ -459,7 +483,7 @@ pub fn access_json(
             s
         })
         .collect();
-    pretty(&json!({
+    json!({
         "user": user.name(),
         "groups": user.groups(),
         "namespace": namespace,
@@ -468,7 +492,7 @@ pub fn access_json(
         "incomplete": false,
         "evaluationError": rules.evaluation_error(),
         "sources": sources,
-    }))
+    })
 }
 
 /// A matrix as a table (`yes` / `no` cells).

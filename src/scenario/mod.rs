@@ -121,11 +121,48 @@ impl RunReport {
     }
 }
 
-/// Runs every scenario of every file, in order.
+/// Runs every scenario of every file, in order. A directory stands for the `.ksim` files
+/// under it (recursively, in path order); a directory holding none is an error.
 pub fn run_files(paths: &[PathBuf], options: &RunOptions) -> RunReport {
-    RunReport {
-        files: paths.iter().map(|p| run_file(p, options)).collect(),
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(run_file(path, options));
+            continue;
+        }
+        let found = ksim_files_under(path);
+        if found.is_empty() {
+            let name = path.to_string_lossy().replace('\\', "/");
+            files.push(FileReport {
+                file: name.clone(),
+                diagnostics: Vec::new(),
+                scenarios: vec![ScenarioReport {
+                    name: String::new(),
+                    line: 0,
+                    diagnostics: vec![Diagnostic::error(
+                        crate::source::Location::new(name.as_str().into(), 0, 0),
+                        "no .ksim files in this directory",
+                    )],
+                    results: Vec::new(),
+                }],
+            });
+        }
+        files.extend(found.iter().map(|p| run_file(p, options)));
     }
+    RunReport { files }
+}
+
+/// The `.ksim` files under `dir`, sorted, honouring `.gitignore` as the manifest walk does.
+pub fn ksim_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|e| e == "ksim"))
+        .collect();
+    found.sort();
+    found
 }
 
 /// Parses, checks and runs one `.ksim` file.
@@ -253,6 +290,10 @@ fn run_scenario(
         }
     }
     report.diagnostics = loaded.diagnostics;
+    let chain = scenario
+        .authorization
+        .as_ref()
+        .map(|a| authorization_chain(a, base_dir, &mut report.diagnostics));
     let base = State::new(loaded.cluster, loaded.sources);
     report
         .diagnostics
@@ -281,16 +322,21 @@ fn run_scenario(
         .par_iter()
         .map(|job| {
             let kind = match &job.statement.kind {
-                StatementKind::Expect(e) => ResultKind::Expect(eval::expect(
-                    e,
-                    &job.state,
-                    &assess,
-                    options.passing_evidence,
-                )),
+                StatementKind::Expect(e) => ResultKind::Expect(
+                    chain
+                        .as_ref()
+                        .and_then(|c| crate::authz::scenario::expect(e, &job.state, c))
+                        .unwrap_or_else(|| {
+                            eval::expect(e, &job.state, &assess, options.passing_evidence)
+                        }),
+                ),
                 StatementKind::Show(show) => {
                     let text = match (show, &job.base) {
                         (Show::Diff, Some(base)) => Ok(diff::render(base, &job.state, &assess)),
-                        _ => eval::show(show, &job.state, &assess),
+                        _ => chain
+                            .as_ref()
+                            .and_then(|c| crate::authz::scenario::show(show, &job.state, c))
+                            .unwrap_or_else(|| eval::show(show, &job.state, &assess)),
                     };
                     let snapshot_path = job.snapshot.clone().unwrap_or_default();
                     let status = match text {
@@ -311,6 +357,34 @@ fn run_scenario(
         report.results[slot].kind = kind;
     }
     report
+}
+
+/// The scenario's authorizer chain; problems with its ABAC policy file join the scenario's
+/// diagnostics (bad lines are left out, the others still count).
+fn authorization_chain(
+    authorization: &crate::dsl::program::Authorization,
+    base_dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> crate::authz::Chain {
+    let abac = authorization.abac_policy.as_ref().map(|path| {
+        let name = display_path(path, base_dir);
+        let list = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let (list, problems) = crate::abac::PolicyList::parse(&name, &text);
+                diagnostics.extend(problems);
+                list
+            }
+            Err(e) => {
+                diagnostics.push(crate::auth::file_error(&name, &e));
+                crate::abac::PolicyList::default()
+            }
+        };
+        std::sync::Arc::new(list)
+    });
+    crate::authz::Chain {
+        modes: authorization.modes.clone(),
+        abac,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

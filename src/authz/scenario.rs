@@ -1,0 +1,142 @@
+//! The language's answers across a scenario's `authorization` chain: `expect S can A`,
+//! `expect who can A ...`, `show who can A` and `show access S`. Other statements do not
+//! depend on the chain and are evaluated by the scenario runner as usual.
+
+use crate::dsl::ast::SetRelation;
+use crate::dsl::program::{Expectation, Show, Subject, SubjectPattern};
+use crate::rbac::request::Request;
+use crate::report::authz::{access_chain_text, can_chain_text, who_can_chain_text};
+use crate::scenario::eval::{Outcome, action, user_info};
+use crate::scenario::state::State;
+
+use super::{Chain, authorize, rules_for_chain, who_can_chain};
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+/// The outcome of an expectation that depends on the chain; `None` for the others.
+pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option<Outcome> {
+    match expectation {
+        Expectation::Access {
+            principal,
+            allowed,
+            access,
+        } => {
+            let request = Request::new(user_info(principal), action(access, state));
+            let decision = authorize(&state.index, chain, &request);
+            Some(Outcome {
+                passed: decision.allowed == *allowed,
+                evidence: lines(&can_chain_text(&state.index, &request, &decision)),
+            })
+        }
+        Expectation::WhoCan {
+            access,
+            relation,
+            subjects,
+        } => {
+            let result = who_can_chain(&state.index, chain, &action(access, state), false);
+            let mut allowed: Vec<Subject> = Vec::new();
+            if let Some(rbac) = &result.rbac {
+                for s in &rbac.subjects {
+                    allowed.push(match s.kind.as_str() {
+                        "User" => Subject::User(s.name.clone()),
+                        "Group" => Subject::Group(s.name.clone()),
+                        _ => Subject::ServiceAccount {
+                            namespace: s.namespace.clone(),
+                            name: s.name.clone(),
+                        },
+                    });
+                }
+            }
+            for s in &result.abac {
+                allowed.push(if s.kind == "User" {
+                    user_subject(&s.name)
+                } else {
+                    Subject::Group(s.name.clone())
+                });
+            }
+            allowed.sort();
+            allowed.dedup();
+            let listed = |s: &Subject| subjects.iter().any(|p| p.matches(s));
+            let unmatched: Vec<&SubjectPattern> = subjects
+                .iter()
+                .filter(|p| !allowed.iter().any(|s| p.matches(s)))
+                .collect();
+            let mut evidence = Vec::new();
+            let passed = match relation {
+                SetRelation::Is => unmatched.is_empty() && allowed.iter().all(listed),
+                SetRelation::Includes => unmatched.is_empty(),
+                SetRelation::Excludes => !allowed.iter().any(listed),
+            };
+            if !passed {
+                if *relation == SetRelation::Excludes {
+                    for s in allowed.iter().filter(|s| listed(s)) {
+                        evidence.push(format!("{s} is allowed"));
+                    }
+                } else {
+                    for p in &unmatched {
+                        evidence.push(format!("{} is not allowed", pattern_text(p)));
+                    }
+                    if *relation == SetRelation::Is {
+                        for s in allowed.iter().filter(|s| !listed(s)) {
+                            evidence.push(format!("{s} is allowed but not listed"));
+                        }
+                    }
+                }
+            }
+            evidence.extend(lines(&who_can_chain_text(&state.index, &result)));
+            Some(Outcome { passed, evidence })
+        }
+        _ => None,
+    }
+}
+
+fn pattern_text(p: &SubjectPattern) -> String {
+    match p {
+        SubjectPattern::Any => "any subject".into(),
+        SubjectPattern::AnyUser => "any user".into(),
+        SubjectPattern::AnyGroup => "any group".into(),
+        SubjectPattern::AnyServiceAccount => "any sa".into(),
+        SubjectPattern::User(n) => format!("user:{n}"),
+        SubjectPattern::Group(n) => format!("group:{n}"),
+        SubjectPattern::ServiceAccount { namespace, name } => format!("sa:{namespace}/{name}"),
+    }
+}
+
+/// ABAC names users by their user name; a service account's user name is shown as `sa:`.
+fn user_subject(name: &str) -> Subject {
+    let sa = name
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'));
+    match sa {
+        Some((namespace, sa_name)) => Subject::ServiceAccount {
+            namespace: namespace.to_string(),
+            name: sa_name.to_string(),
+        },
+        None => Subject::User(name.to_string()),
+    }
+}
+
+/// The report of a `show` that depends on the chain; `None` for the others.
+pub fn show(show: &Show, state: &State, chain: &Chain) -> Option<Result<String, String>> {
+    match show {
+        Show::WhoCan(access) => {
+            let result = who_can_chain(&state.index, chain, &action(access, state), false);
+            Some(Ok(who_can_chain_text(&state.index, &result)))
+        }
+        Show::Access {
+            principal,
+            namespace,
+        } => {
+            let rules = rules_for_chain(
+                &state.index,
+                chain,
+                &user_info(principal),
+                namespace.as_deref().unwrap_or(""),
+            );
+            Some(Ok(access_chain_text(&state.index, &rules)))
+        }
+        _ => None,
+    }
+}
