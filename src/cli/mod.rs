@@ -4,6 +4,7 @@
 mod access;
 mod can;
 mod check;
+mod escalations;
 mod inventory;
 mod matrix;
 mod pss;
@@ -49,6 +50,8 @@ pub enum Command {
     Access(access::AccessArgs),
     /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
     Matrix(matrix::MatrixArgs),
+    /// Privilege-escalation paths to cluster-admin, a node, a role or a subject
+    Escalations(escalations::EscalationsArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -142,6 +145,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::WhoCan(args) => with_threads(args.input.threads, || who_can::run(&args)),
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
+        Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {
