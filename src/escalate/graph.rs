@@ -1114,6 +1114,13 @@ impl<'a> Context<'a> {
                     ));
                 }
             }
+            NodeKey::ClusterAdmin => out.push((
+                NodeKey::RoleGrant {
+                    role: GrantedRole::Any,
+                    scope: Scope::Cluster,
+                },
+                fact(StepKind::HoldsEverything),
+            )),
             NodeKey::NodeEscape => {
                 for (w, ns, sa) in &self.daemonsets {
                     out.push((

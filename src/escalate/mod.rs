@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod caps;
 pub mod graph;
+pub mod language;
 pub mod paths;
 
 pub use graph::{EscalationGraph, EscalationOptions, NodeKey, Step, StepKind};

@@ -362,6 +362,18 @@ impl<'g> Reach<'g> {
                 }
                 for edge in graph.graph.edges_directed(node, Direction::Incoming) {
                     let from = edge.source();
+                    // Among equally short ways, prefer the one needing fewest grants, then the
+                    // edge built first (a stable, readable choice).
+                    if dist[from.index()] == d as u32 + 1
+                        && let Some(Next::Edge(current)) = &next[from.index()]
+                    {
+                        let rank =
+                            |e: EdgeIndex<u32>| (graph.graph[e].bindings().count(), e.index());
+                        if rank(edge.id()) < rank(*current) {
+                            next[from.index()] = Some(Next::Edge(edge.id()));
+                        }
+                        continue;
+                    }
                     if dist[from.index()] > d as u32 + 1 {
                         dist[from.index()] = d as u32 + 1;
                         next[from.index()] = Some(Next::Edge(edge.id()));
@@ -446,6 +458,14 @@ impl<'g> Reach<'g> {
 
 const INFINITE: u32 = u32::MAX / 4;
 
+/// Which granted arcs a search ignores.
+#[derive(Clone, Copy)]
+enum Removed<'a> {
+    Some(&'a HashSet<BindingId>),
+    /// Every arc that needs a binding.
+    All,
+}
+
 /// The part of the graph between the source and the target, as a flow network.
 struct FlowNetwork {
     /// Local node count; the super source is `n`, the sink `n + 1`.
@@ -518,7 +538,7 @@ impl FlowNetwork {
 
     /// Whether the sink is reachable from the source, ignoring arcs that a removed binding
     /// breaks (and, when `residual`, arcs without remaining capacity).
-    fn search(&self, removed: &HashSet<BindingId>, residual: bool) -> (Vec<Option<usize>>, bool) {
+    fn search(&self, removed: Removed<'_>, residual: bool) -> (Vec<Option<usize>>, bool) {
         let source = self.n;
         let sink = self.n + 1;
         let mut via: Vec<Option<usize>> = vec![None; self.n + 2];
@@ -531,7 +551,11 @@ impl FlowNetwork {
                 let usable = if residual {
                     *cap > 0
                 } else {
-                    a % 2 == 0 && !bindings.iter().any(|b| removed.contains(b))
+                    a % 2 == 0
+                        && match removed {
+                            Removed::Some(set) => !bindings.iter().any(|b| set.contains(b)),
+                            Removed::All => bindings.is_empty(),
+                        }
                 };
                 if usable && !seen[*to] {
                     seen[*to] = true;
@@ -560,10 +584,12 @@ impl FlowNetwork {
     fn min_cut(mut self) -> Cut {
         let sink = self.n + 1;
         // A path of facts alone cannot be cut.
-        let uncut = HashSet::new();
+        if self.search(Removed::All, false).1 {
+            return Cut::Uncuttable;
+        }
         let mut flow = 0;
         loop {
-            let (via, found) = self.search(&uncut, true);
+            let (via, found) = self.search(Removed::Some(&HashSet::new()), true);
             if !found {
                 // The residual search's reached set is the source side of the cut.
                 let source_side: Vec<bool> = via.iter().map(Option::is_some).collect();
@@ -593,9 +619,6 @@ impl FlowNetwork {
                     break;
                 }
             }
-            if bottleneck >= INFINITE {
-                return Cut::Uncuttable;
-            }
             let mut v = sink;
             while let Some(a) = via[v] {
                 self.arcs[a].1 -= bottleneck;
@@ -623,7 +646,7 @@ impl FlowNetwork {
                 .filter(|(j, _)| *j != i)
                 .map(|(_, b)| *b)
                 .collect();
-            if self.search(&others, false).1 {
+            if self.search(Removed::Some(&others), false).1 {
                 i += 1;
             } else {
                 kept.remove(i);
