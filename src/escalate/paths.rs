@@ -671,7 +671,8 @@ pub fn find_escalations(
         let mut found: Vec<Finding> = sources
             .par_iter()
             .filter_map(|source| {
-                let path = reach.path(source)?;
+                // A source that is the target itself escalates nowhere.
+                let path = reach.path(source).filter(|p| !p.is_empty())?;
                 let cut = if with_cuts { reach.cut(source) } else { None };
                 Some(Finding {
                     source: source.clone(),

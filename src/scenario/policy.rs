@@ -367,7 +367,10 @@ fn check_rule(
                         (
                             text.lines()
                                 .skip(1)
-                                .map(|l| l.trim_start().to_string())
+                                .map(|l| match l.strip_prefix("       ") {
+                                    Some(grant) => format!("   via {grant}"),
+                                    None => l.trim_start().to_string(),
+                                })
                                 .collect(),
                             location,
                         )
