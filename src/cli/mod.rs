@@ -10,6 +10,7 @@ mod matrix;
 mod pss;
 mod run;
 mod who_can;
+mod who_can_run;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ pub enum Command {
     Access(access::AccessArgs),
     /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
     Matrix(matrix::MatrixArgs),
+    /// Who can get a pod of a Pod Security level admitted, directly or via a controller
+    WhoCanRun(who_can_run::WhoCanRunArgs),
     /// Privilege-escalation paths to cluster-admin, a node, a role or a subject
     Escalations(escalations::EscalationsArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
@@ -145,6 +148,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::WhoCan(args) => with_threads(args.input.threads, || who_can::run(&args)),
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
+        Command::WhoCanRun(args) => with_threads(args.input.threads, || who_can_run::run(&args)),
         Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::rbac::{binding_text, role_text, rule_text};
 use super::table::{new_table, render};
 use crate::escalate::graph::{Evidence, GrantedRole, Scope};
+use crate::escalate::who_can_run::WhoCanRun;
 use crate::escalate::{Cut, Finding, HopEnd, NodeKey, Step, StepKind};
 use crate::graph::index::RbacIndex;
 
@@ -365,4 +366,85 @@ pub fn escalations_dot(index: &RbacIndex, findings: &[Finding]) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+fn admitted_text(a: &crate::escalate::admission::Admitted) -> String {
+    let mut s = a.enforce.clone();
+    if let Some(x) = a.exemption {
+        s.push_str(&format!(" (exempt: {})", x.as_str()));
+    }
+    if let Some(c) = &a.runtime_class {
+        s.push_str(&format!(" (runtimeClassName: {c})"));
+    }
+    s
+}
+
+/// `kubesim who-can-run` as a table: one row per namespace and subject.
+pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
+    let mut table = new_table(["NAMESPACE", "ENFORCE", "SUBJECT", "VIA"]);
+    for ns in &result.namespaces {
+        for r in &ns.runners {
+            let via = if r.via.is_empty() {
+                "(superuser group)".to_string()
+            } else {
+                r.via
+                    .iter()
+                    .map(|g| {
+                        let b = &index.bindings[g.binding];
+                        let shown = if b.namespace.is_empty() {
+                            format!("{} {}", b.kind.as_str(), b.name)
+                        } else {
+                            format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
+                        };
+                        format!("create {}: {shown} -> {} {}", g.resource, b.role_ref_kind, b.role_ref_name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            table.add_row(vec![
+                ns.namespace.clone(),
+                admitted_text(&ns.admitted),
+                r.subject.clone(),
+                via,
+            ]);
+        }
+    }
+    let mut out = format!("pods of level {} are admitted in {} of {} namespaces\n", result.level, result.namespaces.len(), result.namespaces.len() + result.rejecting.len());
+    if !result.namespaces.is_empty() {
+        out.push_str(&render(&table));
+    }
+    if !result.rejecting.is_empty() {
+        out.push_str(&format!("rejected in: {}\n", result.rejecting.join(", ")));
+    }
+    out
+}
+
+/// `kubesim who-can-run -o json`.
+pub fn who_can_run_json(index: &RbacIndex, result: &WhoCanRun) -> String {
+    let v = json!({
+        "level": result.level.as_str(),
+        "namespaces": result.namespaces.iter().map(|ns| json!({
+            "namespace": ns.namespace,
+            "enforce": ns.admitted.enforce,
+            "exemption": ns.admitted.exemption.map(|x| x.as_str()),
+            "runtime_class": ns.admitted.runtime_class,
+            "subjects": ns.runners.iter().map(|r| json!({
+                "subject": r.subject,
+                "via": r.via.iter().map(|g| {
+                    let b = &index.bindings[g.binding];
+                    let mut v = evidence_json(index, &Evidence {
+                        binding: Some(g.binding),
+                        role: b.role.as_ref().ok().copied(),
+                        rule: b.role.as_ref().ok().map(|_| g.rule),
+                    });
+                    v["resource"] = json!(g.resource);
+                    v
+                }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "rejecting": result.rejecting,
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
 }
