@@ -4,6 +4,7 @@
 mod access;
 mod can;
 mod check;
+mod diff;
 mod escalations;
 mod inventory;
 mod matrix;
@@ -55,6 +56,8 @@ pub enum Command {
     WhoCanRun(who_can_run::WhoCanRunArgs),
     /// Privilege-escalation paths to cluster-admin, a node, a role or a subject
     Escalations(escalations::EscalationsArgs),
+    /// Access, escalation-path and pod-security changes between two directories or revisions
+    Diff(diff::DiffArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -150,6 +153,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
         Command::WhoCanRun(args) => with_threads(args.input.threads, || who_can_run::run(&args)),
         Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
+        Command::Diff(args) => with_threads(args.input.threads, || diff::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {

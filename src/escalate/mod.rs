@@ -6,9 +6,11 @@
 
 pub mod admission;
 pub mod caps;
+pub mod diff;
 pub mod graph;
 pub mod language;
 pub mod paths;
+pub mod revision;
 pub mod who_can_run;
 
 pub use graph::{EscalationGraph, EscalationOptions, NodeKey, Step, StepKind};

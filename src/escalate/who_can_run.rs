@@ -55,8 +55,19 @@ pub struct WhoCanRun {
 pub fn considered_namespaces(index: &RbacIndex) -> BTreeSet<String> {
     let cluster = &index.cluster;
     let mut out: BTreeSet<String> = BUILT_IN_NAMESPACES.iter().map(|s| s.to_string()).collect();
-    out.extend(cluster.namespaces.iter().filter_map(|n| n.metadata.name.clone()));
-    out.extend(cluster.per_namespace.keys().filter(|k| !k.is_empty()).cloned());
+    out.extend(
+        cluster
+            .namespaces
+            .iter()
+            .filter_map(|n| n.metadata.name.clone()),
+    );
+    out.extend(
+        cluster
+            .per_namespace
+            .keys()
+            .filter(|k| !k.is_empty())
+            .cloned(),
+    );
     out.extend(index.namespace_bindings.keys().cloned());
     out
 }
@@ -143,7 +154,11 @@ pub fn who_can_run(
         let superuser = format!("group:{SUPERUSER_GROUP}");
         let mut runners = vec![Runner {
             subject: superuser.clone(),
-            via: by_subject.remove(&superuser).unwrap_or_default().into_iter().collect(),
+            via: by_subject
+                .remove(&superuser)
+                .unwrap_or_default()
+                .into_iter()
+                .collect(),
         }];
         runners.extend(by_subject.into_iter().map(|(subject, via)| Runner {
             subject,

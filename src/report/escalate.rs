@@ -396,7 +396,10 @@ pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
                         } else {
                             format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
                         };
-                        format!("create {}: {shown} -> {} {}", g.resource, b.role_ref_kind, b.role_ref_name)
+                        format!(
+                            "create {}: {shown} -> {} {}",
+                            g.resource, b.role_ref_kind, b.role_ref_name
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -409,7 +412,12 @@ pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
             ]);
         }
     }
-    let mut out = format!("pods of level {} are admitted in {} of {} namespaces\n", result.level, result.namespaces.len(), result.namespaces.len() + result.rejecting.len());
+    let mut out = format!(
+        "pods of level {} are admitted in {} of {} namespaces\n",
+        result.level,
+        result.namespaces.len(),
+        result.namespaces.len() + result.rejecting.len()
+    );
     if !result.namespaces.is_empty() {
         out.push_str(&render(&table));
     }

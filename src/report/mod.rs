@@ -1,6 +1,7 @@
 //! Printers: one report model per command, rendered as a table or JSON. Pure functions from
 //! data to text; the CLI decides where the text goes.
 
+pub mod diff;
 pub mod escalate;
 pub mod inventory;
 pub mod policy;
