@@ -6,6 +6,7 @@ mod can;
 mod check;
 mod diff;
 mod escalations;
+mod graph;
 mod inventory;
 mod matrix;
 mod pss;
@@ -58,6 +59,8 @@ pub enum Command {
     Escalations(escalations::EscalationsArgs),
     /// Access, escalation-path and pod-security changes between two directories or revisions
     Diff(diff::DiffArgs),
+    /// The access graph as a picture (DOT or mermaid), escalation paths highlighted
+    Graph(graph::GraphArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -154,6 +157,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::WhoCanRun(args) => with_threads(args.input.threads, || who_can_run::run(&args)),
         Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
         Command::Diff(args) => with_threads(args.input.threads, || diff::run(&args)),
+        Command::Graph(args) => with_threads(args.input.threads, || graph::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {

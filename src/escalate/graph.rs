@@ -250,6 +250,8 @@ struct Context<'a> {
     users: BTreeSet<String>,
     groups: BTreeSet<String>,
     bindings_of: HashMap<NodeKey, Vec<BindingId>>,
+    /// Namespace → (name, id) of its Roles, sorted.
+    roles_by_namespace: BTreeMap<String, Vec<(String, RoleId)>>,
 }
 
 /// The escalation graph of one input.
@@ -463,8 +465,19 @@ impl<'a> Context<'a> {
                 )
             })
             .collect();
+        let mut roles_by_namespace: BTreeMap<String, Vec<(String, RoleId)>> = BTreeMap::new();
+        for ((ns, name), id) in &index.role_by_name {
+            roles_by_namespace
+                .entry(ns.clone())
+                .or_default()
+                .push((name.clone(), *id));
+        }
+        for list in roles_by_namespace.values_mut() {
+            list.sort();
+        }
         Context {
             index,
+            roles_by_namespace,
             role_caps,
             any_role_caps,
             admin_role,
@@ -731,7 +744,10 @@ impl<'a> Context<'a> {
             }
         }
         // Updating an existing binding (adding oneself) needs `bind` on its role too.
-        for update in pool {
+        let can_bind = pool
+            .iter()
+            .any(|h| matches!(h.cap, Cap::BindRoles(_) | Cap::BindClusterRoles(_)));
+        for update in pool.iter().filter(|_| can_bind) {
             let (cluster_bindings, names) = match update.cap {
                 Cap::UpdateRoleBindings(n) => (false, n),
                 Cap::UpdateClusterRoleBindings(n) => (true, n),
@@ -921,12 +937,28 @@ impl<'a> Context<'a> {
     /// The Roles of the scope's namespaces `bind` reaches.
     fn roles_named(&self, scope: &Scope, names: &Names) -> Vec<(String, RoleId)> {
         let mut out: Vec<(String, RoleId)> = Vec::new();
-        for ((ns, name), id) in &self.index.role_by_name {
-            if scope.covers(ns) && names.allows(name) {
-                out.push((ns.clone(), *id));
+        let mut add = |ns: &String, roles: &Vec<(String, RoleId)>| match names {
+            Names::Any => out.extend(roles.iter().map(|(_, id)| (ns.clone(), *id))),
+            Names::Only(names) => {
+                for (name, id) in roles {
+                    if names.contains(name) {
+                        out.push((ns.clone(), *id));
+                    }
+                }
+            }
+        };
+        match scope.namespace() {
+            Some(ns) => {
+                if let Some((ns, roles)) = self.roles_by_namespace.get_key_value(ns) {
+                    add(ns, roles);
+                }
+            }
+            None => {
+                for (ns, roles) in &self.roles_by_namespace {
+                    add(ns, roles);
+                }
             }
         }
-        out.sort();
         out
     }
 
@@ -1179,12 +1211,25 @@ fn drop_dominated(grants: Vec<(NodeKey, Step)>) -> Vec<(NodeKey, Step)> {
                 _ => false,
             }
     };
+    // Only grants of any role dominate; there are few of them.
+    let any: Vec<usize> = (0..grants.len())
+        .filter(|&j| {
+            matches!(
+                grants[j].0,
+                NodeKey::RoleGrant {
+                    role: GrantedRole::Any,
+                    ..
+                }
+            )
+        })
+        .collect();
     let kept: Vec<bool> = grants
         .iter()
         .enumerate()
         .map(|(i, (kb, sb))| {
             let needs: BTreeSet<BindingId> = sb.bindings().collect();
-            !grants.iter().enumerate().any(|(j, (ka, sa))| {
+            !any.iter().any(|&j| {
+                let (ka, sa) = &grants[j];
                 j != i && ka != kb && dominates(ka, kb) && sa.bindings().all(|b| needs.contains(&b))
             })
         })

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod escalate;
+pub mod graph;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
