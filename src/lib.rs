@@ -4,6 +4,7 @@ pub mod auth;
 pub mod authz;
 pub mod cli;
 pub mod dsl;
+pub mod escalate;
 pub mod generate;
 pub mod graph;
 pub mod manifest;

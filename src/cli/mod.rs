@@ -4,12 +4,16 @@
 mod access;
 mod can;
 mod check;
+mod diff;
+mod escalations;
+mod graph;
 mod inventory;
 mod matrix;
 mod pss;
 mod run;
 mod who_can;
 mod whoami;
+mod who_can_run;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -53,6 +57,14 @@ pub enum Command {
     Access(access::AccessArgs),
     /// Subjects x resources for one verb, or resources x verbs for one subject (like rakkess)
     Matrix(matrix::MatrixArgs),
+    /// Who can get a pod of a Pod Security level admitted, directly or via a controller
+    WhoCanRun(who_can_run::WhoCanRunArgs),
+    /// Privilege-escalation paths to cluster-admin, a node, a role or a subject
+    Escalations(escalations::EscalationsArgs),
+    /// Access, escalation-path and pod-security changes between two directories or revisions
+    Diff(diff::DiffArgs),
+    /// The access graph as a picture (DOT or mermaid), escalation paths highlighted
+    Graph(graph::GraphArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -201,6 +213,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Access(args) => with_threads(args.input.threads, || access::run(&args)),
         Command::Whoami(args) => with_threads(args.input.threads, || whoami::run(&args)),
         Command::Matrix(args) => with_threads(args.input.threads, || matrix::run(&args)),
+        Command::WhoCanRun(args) => with_threads(args.input.threads, || who_can_run::run(&args)),
+        Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
+        Command::Diff(args) => with_threads(args.input.threads, || diff::run(&args)),
+        Command::Graph(args) => with_threads(args.input.threads, || graph::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {

@@ -2,6 +2,9 @@
 //! data to text; the CLI decides where the text goes.
 
 pub mod authz;
+pub mod diff;
+pub mod escalate;
+pub mod graph;
 pub mod inventory;
 pub mod policy;
 pub mod pss;

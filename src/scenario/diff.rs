@@ -13,14 +13,15 @@ use super::state::State;
 
 /// One subject holding one rule through one binding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct GrantLine {
-    subject: String,
-    scope: String,
-    rule: String,
-    via: String,
+pub struct GrantLine {
+    pub subject: String,
+    pub scope: String,
+    pub rule: String,
+    pub via: String,
 }
 
-fn grants(index: &RbacIndex) -> BTreeSet<GrantLine> {
+/// Every (subject, scope, rule, binding) the bindings of the index grant.
+pub fn grants(index: &RbacIndex) -> BTreeSet<GrantLine> {
     let mut out = BTreeSet::new();
     for b in &index.bindings {
         let Ok(role_id) = b.role else { continue };
@@ -88,6 +89,21 @@ pub fn render(base: &State, changed: &State, options: &AssessOptions) -> String 
         ));
     }
 
+    let changes = pss_changes(base, changed, options);
+    out.push_str("pod security:\n");
+    if changes.is_empty() {
+        out.push_str("  (no change)\n");
+    }
+    for c in changes {
+        out.push_str(&c);
+        out.push('\n');
+    }
+    out
+}
+
+/// Each workload whose level or admission differs between the two states, as one line each
+/// (`  deployment ns/name: level baseline -> restricted`).
+pub fn pss_changes(base: &State, changed: &State, options: &AssessOptions) -> Vec<String> {
     let before = assess_all(base, options);
     let after = assess_all(changed, options);
     let keys: BTreeSet<_> = before.keys().chain(after.keys()).cloned().collect();
@@ -118,13 +134,5 @@ pub fn render(base: &State, changed: &State, options: &AssessOptions) -> String 
             (None, None) => {}
         }
     }
-    out.push_str("pod security:\n");
-    if changes.is_empty() {
-        out.push_str("  (no change)\n");
-    }
-    for c in changes {
-        out.push_str(&c);
-        out.push('\n');
-    }
-    out
+    changes
 }

@@ -5,10 +5,13 @@
 use std::collections::BTreeMap;
 
 use crate::dsl::ast::SetRelation;
+use crate::dsl::program::EscalationTarget;
 use crate::dsl::program::{
     Access, Expectation, NamePattern, Principal, Show, Subject, SubjectPattern, WorkloadRef,
     WorkloadSelector,
 };
+use crate::escalate::paths::Reach;
+use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
 use crate::model::{Workload, WorkloadKind};
 use crate::pss::Level;
 use crate::pss::assess::{
@@ -250,9 +253,60 @@ pub fn expect(
             }
             Outcome::new(admitted == *admits, evidence)
         }
-        Expectation::Escalation { .. } => Outcome::new(
-            false,
-            vec!["escalation analysis is not available in this version of kubesim".to_string()],
+        Expectation::Escalation {
+            principal,
+            reachable,
+            target,
+        } => escalation_outcome(principal, *reachable, target, state, options),
+    }
+}
+
+/// The escalation graph of a state, with the scenario's Pod Security admission settings.
+pub fn escalation_graph(state: &State, options: &AssessOptions) -> EscalationGraph {
+    EscalationGraph::build(
+        &state.index,
+        &EscalationOptions {
+            admission: options.admission.clone(),
+        },
+    )
+}
+
+fn escalation_outcome(
+    principal: &Principal,
+    reachable: bool,
+    target: &EscalationTarget,
+    state: &State,
+    options: &AssessOptions,
+) -> Outcome {
+    let graph = escalation_graph(state, options);
+    let source = crate::escalate::language::source(principal);
+    let target = crate::escalate::language::target(target);
+    let reach = match Reach::new(&graph, &state.index, &target) {
+        Ok(r) => r,
+        Err(e) => return Outcome::new(false, vec![e]),
+    };
+    match reach.path(&source) {
+        Some(path) => {
+            let finding = Finding {
+                source,
+                target,
+                path,
+                cut: None,
+            };
+            Outcome::new(
+                reachable,
+                indent(&crate::report::escalate::finding_text(
+                    &state.index,
+                    &finding,
+                )),
+            )
+        }
+        None => Outcome::new(
+            !reachable,
+            vec![format!(
+                "no escalation path from {} to {target}",
+                source.label
+            )],
         ),
     }
 }
@@ -369,8 +423,22 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
                 workloads,
             }))
         }
-        Show::Escalations { .. } => {
-            Err("escalation analysis is not available in this version of kubesim".into())
+        Show::Escalations { from, to } => {
+            let graph = escalation_graph(state, options);
+            let sources = match from {
+                Some(p) => vec![crate::escalate::language::source(p)],
+                None => crate::escalate::known_sources(&state.index),
+            };
+            let targets = match to {
+                Some(t) => vec![crate::escalate::language::target(t)],
+                None => vec![Target::ClusterAdmin, Target::NodeEscape],
+            };
+            let findings =
+                crate::escalate::find_escalations(&graph, &state.index, &sources, &targets, true)?;
+            Ok(crate::report::escalate::escalations_text(
+                &state.index,
+                &findings,
+            ))
         }
         Show::Diff => Err("`show diff` is only meaningful inside a whatif".into()),
     }

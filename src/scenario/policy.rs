@@ -10,12 +10,15 @@ use crate::dsl::program::{
     Access, Exception, NamePattern, Policy, PolicyRule, PolicySeverity, Principal, RuleCondition,
     RuleMode, Subject,
 };
+use crate::escalate::Finding;
+use crate::escalate::paths::Reach;
 use crate::graph::index::RbacIndex;
 use crate::model::Origin;
 use crate::pss::admission::policy_to_evaluate;
 use crate::pss::assess::{AssessOptions, assess_workload, namespace_labels};
 use crate::rbac::explain::explain;
 use crate::rbac::request::Request;
+use crate::report::escalate::finding_text;
 use crate::report::rbac::{binding_text, role_text, rule_text};
 
 use super::eval::{action, select_workloads, selector_text, user_info};
@@ -316,15 +319,66 @@ fn check_rule(
                 ));
             }
         }
-        RuleCondition::Escalation { .. } => {
-            return (
-                out,
-                Some(Skipped {
-                    policy: policy.name.clone(),
-                    rule_line: rule.origin.line,
-                    reason: "escalation rules are not evaluated by this version of kubesim".into(),
-                }),
-            );
+        RuleCondition::Escalation {
+            subjects,
+            reachable,
+            target,
+        } => {
+            let graph = super::eval::escalation_graph(state, &AssessOptions::default());
+            let target = crate::escalate::language::target(target);
+            let reach = match Reach::new(&graph, &state.index, &target) {
+                Ok(r) => r,
+                Err(reason) => {
+                    return (
+                        out,
+                        Some(Skipped {
+                            policy: policy.name.clone(),
+                            rule_line: rule.origin.line,
+                            reason,
+                        }),
+                    );
+                }
+            };
+            for subject in known_subjects(&state.index) {
+                if !subjects.matches(&subject) || subject_excepted(&subject, &rule.exceptions) {
+                    continue;
+                }
+                let principal = Principal::authenticate(subject.clone(), &[]);
+                let source = crate::escalate::language::source(&principal);
+                let path = reach.path(&source);
+                let holds = path.is_some() == *reachable;
+                if holds != forbid {
+                    continue;
+                }
+                let (evidence, location) = match path {
+                    Some(path) => {
+                        let location = path
+                            .iter()
+                            .flat_map(|h| h.step.bindings())
+                            .next()
+                            .map(|b| state.index.bindings[b].origin.clone());
+                        let finding = Finding {
+                            source,
+                            target: target.clone(),
+                            path,
+                            cut: None,
+                        };
+                        let text = finding_text(&state.index, &finding);
+                        (
+                            text.lines()
+                                .skip(1)
+                                .map(|l| match l.strip_prefix("       ") {
+                                    Some(grant) => format!("   via {grant}"),
+                                    None => l.trim_start().to_string(),
+                                })
+                                .collect(),
+                            location,
+                        )
+                    }
+                    None => (vec![format!("no escalation path to {target}")], None),
+                };
+                out.push(violation(format!("{subject}"), evidence, location));
+            }
         }
     }
     (out, None)

@@ -1,0 +1,98 @@
+//! `kubesim diff BASE HEAD`: access, escalation-path and pod-security changes between two
+//! manifest trees, each a directory or a git revision of the current repository.
+
+use clap::{Args, ValueEnum};
+
+use super::escalations::AdmissionArgs;
+use super::{
+    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
+};
+use crate::escalate::diff::diff;
+use crate::escalate::revision::Side;
+use crate::manifest::Loaded;
+use crate::pss::assess::AssessOptions;
+use crate::report::diff::{diff_json, diff_markdown, diff_text};
+use crate::scenario::state::State;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The base: a directory, or a git revision (branch, tag, commit) of this repository
+    pub base: String,
+    /// The head: a directory, or a git revision
+    pub head: String,
+    /// Exit with code 1 if any access or escalation path was gained
+    #[arg(long)]
+    pub fail_on_gain: bool,
+    #[command(flatten)]
+    pub admission: AdmissionArgs,
+    /// Paths inside each side (default: all of it); other input options as for every command
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: DiffFormat,
+}
+
+fn load_side(text: &str, args: &DiffArgs) -> Result<Loaded, String> {
+    let side = Side::resolve(text)?;
+    let paths = if args.input.files.is_empty() {
+        vec![".".to_string()]
+    } else {
+        args.input.files.clone()
+    };
+    let mut loaded = side.load(&paths, &args.input.load_options())?;
+    if let Some(defaults) = crate::graph::defaults::load(&args.input.defaults)? {
+        let mut cluster = defaults.cluster;
+        cluster.extend(std::mem::take(&mut loaded.cluster));
+        loaded.cluster = cluster;
+        loaded.sources.merge(defaults.sources);
+    }
+    Ok(loaded)
+}
+
+pub fn run(args: &DiffArgs) -> u8 {
+    let admission = match args.admission.admission() {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let mut states = Vec::new();
+    let mut input_errors = false;
+    for side in [&args.base, &args.head] {
+        let loaded = match load_side(side, args) {
+            Ok(l) => l,
+            Err(e) => return usage_error(&e),
+        };
+        print_diagnostics(&loaded.diagnostics);
+        input_errors |= loaded.has_errors();
+        states.push(State::new(loaded.cluster, loaded.sources));
+    }
+    let options = AssessOptions {
+        admission,
+        defaults_configured: args.admission.admission_config.is_some()
+            || args.admission.default_enforce.is_some(),
+        locate_fields: false,
+        ..AssessOptions::default()
+    };
+    let changes = diff(&states[0], &states[1], &options);
+    if !args.input.quiet {
+        print_stdout(&match args.output {
+            DiffFormat::Table => diff_text(&changes),
+            DiffFormat::Json => diff_json(&changes),
+            DiffFormat::Markdown => diff_markdown(&changes),
+        });
+    }
+    if input_errors {
+        EXIT_ERROR
+    } else if args.fail_on_gain && changes.gained_anything() {
+        EXIT_NEGATIVE
+    } else {
+        EXIT_OK
+    }
+}

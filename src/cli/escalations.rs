@@ -1,0 +1,131 @@
+//! `kubesim escalations [--for SUBJECT] [--to TARGET]`: privilege-escalation paths in the
+//! access graph, each with its shortest path and a minimal set of bindings that cuts it. Also
+//! the Pod Security options the escalation commands share (what a node escape needs).
+
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error};
+use crate::escalate::{
+    EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
+};
+use crate::graph::RbacIndex;
+use crate::pss::LevelVersion;
+use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
+use crate::rbac::request::parse_subject;
+use crate::report::escalate::{escalations_dot, escalations_json, escalations_text};
+
+/// The Pod Security admission settings of the cluster the manifests go to.
+#[derive(Debug, Clone, Args)]
+pub struct AdmissionArgs {
+    /// Enforce LEVEL[:VERSION] in namespaces without labels (the admission plugin's defaults)
+    #[arg(long, value_name = "LEVEL[:VERSION]")]
+    pub default_enforce: Option<String>,
+    /// PodSecurity admission configuration (exemptions and defaults)
+    #[arg(long, value_name = "FILE")]
+    pub admission_config: Option<String>,
+}
+
+impl AdmissionArgs {
+    pub fn admission(&self) -> Result<Admission, String> {
+        let mut config = match &self.admission_config {
+            None => PodSecurityConfig::default(),
+            Some(path) => {
+                let value = crate::manifest::read_document(path)?;
+                PodSecurityConfig::from_json(&value).map_err(|e| format!("{path}: {e}"))?
+            }
+        };
+        if let Some(text) = &self.default_enforce {
+            let lv: LevelVersion = text
+                .parse()
+                .map_err(|e| format!("--default-enforce: {e}"))?;
+            config.defaults = Policy {
+                enforce: lv,
+                ..config.defaults
+            };
+        }
+        Ok(Admission::new(config))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EscalationFormat {
+    Table,
+    Json,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct EscalationsArgs {
+    /// Only paths from this subject (user:NAME, group:NAME, sa:NS/NAME)
+    #[arg(long = "for", value_name = "SUBJECT")]
+    pub source: Option<String>,
+    /// Target: cluster-admin, node, clusterrole:NAME, role:NS/NAME or a subject; repeatable
+    /// (default: cluster-admin and node)
+    #[arg(long = "to", value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Skip computing the bindings that cut each path
+    #[arg(long)]
+    pub no_cut: bool,
+    #[command(flatten)]
+    pub admission: AdmissionArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: EscalationFormat,
+}
+
+/// Loads the input and builds its RBAC index, printing every diagnostic.
+pub(super) fn load(input: &InputArgs) -> Result<(RbacIndex, bool), u8> {
+    let mut loaded = input.load().map_err(|e| usage_error(&e))?;
+    let cluster = std::mem::take(&mut loaded.cluster);
+    let index = RbacIndex::build(Arc::new(cluster));
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(index.diagnostics.iter().cloned());
+    print_diagnostics(&diagnostics);
+    let errors = diagnostics.iter().any(|d| d.is_error());
+    Ok((index, errors))
+}
+
+pub fn run(args: &EscalationsArgs) -> u8 {
+    let targets: Vec<Target> = if args.targets.is_empty() {
+        vec![Target::ClusterAdmin, Target::NodeEscape]
+    } else {
+        match args.targets.iter().map(|t| Target::parse(t)).collect() {
+            Ok(t) => t,
+            Err(e) => return usage_error(&e),
+        }
+    };
+    let source = match args.source.as_deref().map(parse_subject) {
+        None => None,
+        Some(Ok(s)) => Some(Source::from_subject(&s)),
+        Some(Err(e)) => return usage_error(&e.to_string()),
+    };
+    let admission = match args.admission.admission() {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let (index, input_errors) = match load(&args.input) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let graph = EscalationGraph::build(&index, &EscalationOptions { admission });
+    let sources = match source {
+        Some(s) => vec![s],
+        None => known_sources(&index),
+    };
+    let findings = match find_escalations(&graph, &index, &sources, &targets, !args.no_cut) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    if !args.input.quiet {
+        print_stdout(&match args.output {
+            EscalationFormat::Table => escalations_text(&index, &findings),
+            EscalationFormat::Json => escalations_json(&index, &findings),
+            EscalationFormat::Dot => escalations_dot(&index, &findings),
+        });
+    }
+    if input_errors { EXIT_ERROR } else { EXIT_OK }
+}
