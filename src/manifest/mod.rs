@@ -147,11 +147,19 @@ pub fn load_paths(paths: &[String], options: &LoadOptions) -> Loaded {
     loaded
 }
 
-fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        _ => e.to_string(),
+        _ => {
+            // "Too many levels of symbolic links (os error 40)" → "too many levels of ...".
+            let text = e.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text);
+            let mut chars = text.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
     }
 }
 
@@ -298,10 +306,11 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
 }
 
 fn strip_json_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    yaml::explain_limit(message)
 }
 
 /// Reads one configuration document (YAML or JSON) from a file, e.g. an admission
