@@ -373,6 +373,30 @@ fn ksim_that_makes_the_parser_backtrack_ends_with_an_error() {
     );
 }
 
+/// So many statements that the parser's step limit is reached: the parse stops there with a
+/// positioned error instead of running on.
+#[test]
+fn ksim_beyond_the_parser_step_limit_ends_with_an_error() {
+    let case = Case::new();
+    let mut text = String::from("scenario \"steps\" {\n");
+    text.push_str(&"  expect a can get pods in b\n".repeat(100_000));
+    text.push_str("}\n");
+    case.write("steps.ksim", &text);
+    let file = case.display("steps.ksim");
+    let out = case.run(&["check", &file], SMALL_LIMIT_MIB);
+    assert_survived(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", truncate(&stderr));
+    let header = stderr.lines().next().unwrap_or_default();
+    let rest = header
+        .strip_prefix(&format!("{file}:"))
+        .unwrap_or_else(|| panic!("{header}"));
+    assert!(
+        rest.ends_with(": error: the file is too complex to parse (parser step limit reached)"),
+        "{header}"
+    );
+}
+
 /// Nested brackets the grammar does not allow, thousands deep: a quick syntax error.
 #[test]
 fn ksim_with_deep_brackets_ends_with_an_error() {
