@@ -26,7 +26,7 @@ pub fn run(args: &AccessArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let loaded = match load_index(&args.input) {
+    let loaded = match load_index(&args.input, args.output == OutputFormat::Json) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -52,8 +52,10 @@ pub(super) struct LoadedIndex {
 
 /// Loads the manifests, builds the index, prints every diagnostic; `Err(exit code)` when the
 /// input cannot be loaded at all.
-pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, u8> {
-    let mut loaded = input.load().map_err(|e| usage_error(&e))?;
+pub(super) fn load_index(input: &InputArgs, machine_output: bool) -> Result<LoadedIndex, u8> {
+    let mut loaded = input
+        .load_showing_progress(machine_output)
+        .map_err(|e| usage_error(&e))?;
     let cluster = std::mem::take(&mut loaded.cluster);
     let catalog = Catalog::new(&cluster.custom_resources);
     let index = RbacIndex::build(Arc::new(cluster));
@@ -135,7 +137,7 @@ pub fn run(args: &CanArgs) -> u8 {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let loaded = match load_index(&args.input) {
+    let loaded = match load_index(&args.input, args.output == OutputFormat::Json) {
         Ok(l) => l,
         Err(code) => return code,
     };

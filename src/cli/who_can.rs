@@ -29,7 +29,7 @@ pub struct WhoCanArgs {
 }
 
 pub fn run(args: &WhoCanArgs) -> u8 {
-    let loaded = match load_index(&args.input) {
+    let loaded = match load_index(&args.input, args.output == OutputFormat::Json) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -14,6 +14,9 @@ pub enum InputPath {
     Stdin,
 }
 
+/// A path that could not be walked or read, with why: `(path, message)`.
+pub type Problem = (String, String);
+
 /// How directories are walked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
@@ -25,7 +28,7 @@ pub struct WalkOptions {
 
 /// Expands the command-line paths into the files to read, in a deterministic order, plus the
 /// problems found (a path that does not exist, a glob that matches nothing).
-pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<(String, String)>) {
+pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<Problem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
     for raw in paths {
@@ -80,7 +83,7 @@ fn walk_dir(
     dir: &Path,
     options: WalkOptions,
     glob: Option<&GlobMatcher>,
-) -> (Vec<PathBuf>, Vec<(String, String)>) {
+) -> (Vec<PathBuf>, Vec<Problem>) {
     let mut builder = WalkBuilder::new(dir);
     builder
         .hidden(!options.hidden)
@@ -127,7 +130,7 @@ fn walk_dir(
 }
 
 /// A walk error as (path, message), e.g. a directory that cannot be listed.
-fn walk_problem(dir: &Path, err: &ignore::Error) -> (String, String) {
+fn walk_problem(dir: &Path, err: &ignore::Error) -> Problem {
     let mut path = None;
     let mut current = err;
     loop {
@@ -155,7 +158,7 @@ fn walk_problem(dir: &Path, err: &ignore::Error) -> (String, String) {
 pub fn glob_files(
     pattern: &str,
     options: WalkOptions,
-) -> Result<(Vec<PathBuf>, Vec<(String, String)>), globset::Error> {
+) -> Result<(Vec<PathBuf>, Vec<Problem>), globset::Error> {
     let matcher = GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()?

@@ -15,8 +15,9 @@ use rayon::prelude::*;
 
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
-use crate::manifest::{InputFile, LoadOptions, load_files};
+use crate::manifest::{InputFile, LoadOptions, load_files_with_progress};
 use crate::model::Origin;
+use crate::progress::{Progress, Silent};
 use crate::pss::assess::AssessOptions;
 use crate::source::Diagnostic;
 
@@ -120,13 +121,34 @@ impl RunReport {
 
 /// Runs every scenario of every file, in order.
 pub fn run_files(paths: &[PathBuf], options: &RunOptions) -> RunReport {
+    run_files_with_progress(paths, options, &Silent)
+}
+
+/// [`run_files`], counting on `progress` the manifests each scenario loads (stage
+/// `"loading"`) and its statements evaluated (one stage per scenario, named after it).
+pub fn run_files_with_progress(
+    paths: &[PathBuf],
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> RunReport {
     RunReport {
-        files: paths.iter().map(|p| run_file(p, options)).collect(),
+        files: paths
+            .iter()
+            .map(|p| run_file_with_progress(p, options, progress))
+            .collect(),
     }
 }
 
 /// Parses, checks and runs one `.ksim` file.
 pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
+    run_file_with_progress(path, options, &Silent)
+}
+
+fn run_file_with_progress(
+    path: &Path,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> FileReport {
     let name = path.to_string_lossy().replace('\\', "/");
     let mut report = FileReport {
         file: name.clone(),
@@ -170,7 +192,7 @@ pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
     for scenario in &program.scenarios {
         report
             .scenarios
-            .push(run_scenario(path, &base_dir, scenario, options));
+            .push(run_scenario(path, &base_dir, scenario, options, progress));
     }
     report
 }
@@ -213,6 +235,7 @@ fn run_scenario(
     base_dir: &Path,
     scenario: &Scenario,
     options: &RunOptions,
+    progress: &dyn Progress,
 ) -> ScenarioReport {
     let ksim_name = path.to_string_lossy().replace('\\', "/");
     let mut report = ScenarioReport {
@@ -232,7 +255,7 @@ fn run_scenario(
             )
         })
         .collect();
-    let mut loaded = load_files(inputs, &LoadOptions::default());
+    let mut loaded = load_files_with_progress(inputs, &LoadOptions::default(), progress);
     if let Some(version) = scenario.defaults {
         match crate::graph::defaults::load(&version.to_string()) {
             Ok(Some(defaults)) => {
@@ -274,6 +297,7 @@ fn run_scenario(
         );
     }
     let assess = AssessOptions::default();
+    progress.begin(&scenario.name, jobs.len() as u64);
     let evaluated: Vec<(usize, ResultKind)> = jobs
         .par_iter()
         .map(|job| {
@@ -298,9 +322,11 @@ fn run_scenario(
                 }
                 _ => ResultKind::Mutation(Ok(())),
             };
+            progress.advance(1);
             (job.slot, kind)
         })
         .collect();
+    progress.end();
     for (slot, kind) in evaluated {
         report.results[slot].kind = kind;
     }
