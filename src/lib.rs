@@ -9,6 +9,7 @@ pub mod generate;
 pub mod graph;
 pub mod manifest;
 pub mod model;
+pub mod progress;
 pub mod pss;
 pub mod rbac;
 pub mod report;

@@ -72,7 +72,11 @@ fn subjects_in(result: &kubesim::escalate::who_can_run::WhoCanRun, ns: &str) -> 
 fn privileged_pods_only_where_enforce_allows_and_only_for_those_who_can_create() {
     let index = index();
     let result = who_can_run(&index, &Admission::default(), Level::Privileged, None);
-    let admitting: Vec<&str> = result.namespaces.iter().map(|n| n.namespace.as_str()).collect();
+    let admitting: Vec<&str> = result
+        .namespaces
+        .iter()
+        .map(|n| n.namespace.as_str())
+        .collect();
     // Unlabelled namespaces (and those every cluster has) default to privileged.
     assert_eq!(admitting, ["default", "kube-public", "kube-system", "open"]);
     assert_eq!(result.rejecting, ["locked", "middle"]);
@@ -100,7 +104,12 @@ fn privileged_pods_only_where_enforce_allows_and_only_for_those_who_can_create()
 #[test]
 fn baseline_pods_pass_a_baseline_namespace_and_exemptions_open_a_restricted_one() {
     let index = index();
-    let result = who_can_run(&index, &Admission::default(), Level::Baseline, Some("middle"));
+    let result = who_can_run(
+        &index,
+        &Admission::default(),
+        Level::Baseline,
+        Some("middle"),
+    );
     assert_eq!(result.namespaces.len(), 1);
     let mut admission = Admission::default();
     admission.config.exemptions.namespaces = vec!["locked".into()];
@@ -110,6 +119,11 @@ fn baseline_pods_pass_a_baseline_namespace_and_exemptions_open_a_restricted_one(
         ["group:system:masters", "sa:ci/deployer", "user:dev"]
     );
     assert!(result.namespaces[0].admitted.exemption.is_some());
-    let result = who_can_run(&index, &Admission::default(), Level::Privileged, Some("locked"));
+    let result = who_can_run(
+        &index,
+        &Admission::default(),
+        Level::Privileged,
+        Some("locked"),
+    );
     assert!(result.namespaces.is_empty());
 }

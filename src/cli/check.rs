@@ -43,7 +43,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             args.fail_on
         ));
     };
-    let loaded = match args.input.load() {
+    let loaded = match args
+        .input
+        .load_showing_progress(args.output != CheckFormat::Table)
+    {
         Ok(l) => l,
         Err(e) => return usage_error(&e),
     };

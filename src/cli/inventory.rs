@@ -6,7 +6,10 @@ use super::{
 use crate::report::inventory::{Inventory, render_json, render_table};
 
 pub fn run(args: &InventoryArgs) -> u8 {
-    let loaded = match args.input.load() {
+    let loaded = match args
+        .input
+        .load_showing_progress(args.output == OutputFormat::Json)
+    {
         Ok(l) => l,
         Err(e) => return usage_error(&e),
     };

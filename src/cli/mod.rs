@@ -9,11 +9,12 @@ mod escalations;
 mod graph;
 mod inventory;
 mod matrix;
+mod progress;
 mod pss;
 mod run;
 mod who_can;
-mod whoami;
 mod who_can_run;
+mod whoami;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -129,8 +130,21 @@ impl InputArgs {
     /// Loads the manifests (and the built-in defaults when asked), reporting an unknown
     /// `--defaults` version as a usage error.
     pub fn load(&self) -> Result<Loaded, String> {
+        self.load_with_progress(&crate::progress::Silent)
+    }
+
+    /// [`InputArgs::load`] with a progress bar where one may be drawn (never for
+    /// machine-readable output).
+    pub fn load_showing_progress(&self, machine_output: bool) -> Result<Loaded, String> {
+        self.load_with_progress(&*progress::for_command(self.quiet, machine_output))
+    }
+
+    pub fn load_with_progress(
+        &self,
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<Loaded, String> {
         let options = self.load_options();
-        let mut loaded = crate::manifest::load_paths(&self.files, &options);
+        let mut loaded = crate::manifest::load_paths_with_progress(&self.files, &options, progress);
         let defaults = crate::graph::defaults::load(&self.defaults)?;
         if let Some(defaults) = defaults {
             loaded.cluster.extend(defaults.cluster);

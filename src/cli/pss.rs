@@ -8,7 +8,7 @@ use super::{
     usage_error,
 };
 use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
-use crate::pss::assess::{AssessOptions, assess, dry_run_label};
+use crate::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
 use crate::pss::{Level, LevelVersion, Version};
 use crate::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
 
@@ -69,7 +69,9 @@ pub fn run(args: &PssArgs) -> u8 {
             Err(e) => return usage_error(&format!("--default-enforce: {e}")),
         }
     }
-    let loaded = match args.input.load() {
+    let machine_output = args.output == OutputFormat::Json;
+    let progress = super::progress::for_command(args.input.quiet, machine_output);
+    let loaded = match args.input.load_with_progress(&*progress) {
         Ok(l) => l,
         Err(e) => return usage_error(&e),
     };
@@ -105,11 +107,12 @@ pub fn run(args: &PssArgs) -> u8 {
         };
     }
 
-    let report = assess(
+    let report = assess_with_progress(
         &loaded.cluster,
         &loaded.sources,
         &options,
         args.input.namespace.as_deref(),
+        &*progress,
     );
     if !args.input.quiet {
         print_stdout(&match args.output {

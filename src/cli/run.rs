@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, print_stdout};
 use crate::report::scenario::{render_json, render_junit, render_text};
-use crate::scenario::{RunOptions, run_files};
+use crate::scenario::{RunOptions, run_files_with_progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RunFormat {
@@ -35,12 +35,14 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> u8 {
-    let report = run_files(
+    let progress = super::progress::for_command(false, args.output != RunFormat::Table);
+    let report = run_files_with_progress(
         &args.files,
         &RunOptions {
             accept: args.accept,
             passing_evidence: args.verbose,
         },
+        &*progress,
     );
     for file in &report.files {
         for d in &file.diagnostics {

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::model::{Cluster, Origin};
+use crate::progress::{Progress, Silent};
 use crate::source::{Diagnostic, FieldPath, LineCursor, Location, PathSegment, line_col};
 pub use walk::{InputPath, WalkOptions};
 
@@ -117,6 +118,15 @@ impl Loaded {
 
 /// Reads every manifest under `paths` (files, directories, globs, `-`).
 pub fn load_paths(paths: &[String], options: &LoadOptions) -> Loaded {
+    load_paths_with_progress(paths, options, &Silent)
+}
+
+/// [`load_paths`], counting the files read and parsed on `progress` (stage `"loading"`).
+pub fn load_paths_with_progress(
+    paths: &[String],
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Loaded {
     let (inputs, problems) = walk::expand(paths, options.walk);
     let mut diagnostics: Vec<Diagnostic> = problems
         .into_iter()
@@ -140,18 +150,26 @@ pub fn load_paths(paths: &[String], options: &LoadOptions) -> Loaded {
         })
         .collect();
     let count = files.len();
-    let mut loaded = load_files(files, options);
+    let mut loaded = load_files_with_progress(files, options, progress);
     diagnostics.append(&mut loaded.diagnostics);
     loaded.diagnostics = diagnostics;
     loaded.files = count;
     loaded
 }
 
-fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        _ => e.to_string(),
+        _ => {
+            // "Too many levels of symbolic links (os error 40)" → "too many levels of ...".
+            let text = e.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text);
+            let mut chars = text.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
     }
 }
 
@@ -165,17 +183,32 @@ pub fn load_str(name: &str, text: &str, options: &LoadOptions) -> Loaded {
 
 /// Parses and decodes files in parallel, then merges them in input order.
 pub fn load_files(files: Vec<InputFile>, options: &LoadOptions) -> Loaded {
+    load_files_with_progress(files, options, &Silent)
+}
+
+/// [`load_files`], counting the files parsed on `progress` (stage `"loading"`).
+pub fn load_files_with_progress(
+    files: Vec<InputFile>,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Loaded {
     let count = files.len();
+    progress.begin("loading", count as u64);
     let parts: Vec<Loaded> = files
         .into_par_iter()
-        .map(|(name, bytes)| match bytes {
-            Ok(bytes) => load_file(name, bytes, options),
-            Err(message) => Loaded {
-                diagnostics: vec![Diagnostic::error(Location::new(name, 0, 0), message)],
-                ..Loaded::default()
-            },
+        .map(|(name, bytes)| {
+            let part = match bytes {
+                Ok(bytes) => load_file(name, bytes, options),
+                Err(message) => Loaded {
+                    diagnostics: vec![Diagnostic::error(Location::new(name, 0, 0), message)],
+                    ..Loaded::default()
+                },
+            };
+            progress.advance(1);
+            part
         })
         .collect();
+    progress.end();
     let mut loaded = Loaded {
         files: count,
         ..Loaded::default()
@@ -298,10 +331,11 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
 }
 
 fn strip_json_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    yaml::explain_limit(message)
 }
 
 /// Reads one configuration document (YAML or JSON) from a file, e.g. an admission

@@ -14,6 +14,9 @@ pub enum InputPath {
     Stdin,
 }
 
+/// A path that could not be walked or read, with why: `(path, message)`.
+pub type Problem = (String, String);
+
 /// How directories are walked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
@@ -25,7 +28,7 @@ pub struct WalkOptions {
 
 /// Expands the command-line paths into the files to read, in a deterministic order, plus the
 /// problems found (a path that does not exist, a glob that matches nothing).
-pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<(String, String)>) {
+pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<Problem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
     for raw in paths {
@@ -35,17 +38,22 @@ pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<(S
         }
         let path = Path::new(raw);
         if path.is_dir() {
-            let mut found = walk_dir(path, options, None);
+            let (mut found, mut walk_problems) = walk_dir(path, options, None);
             found.sort();
             inputs.extend(found.into_iter().map(InputPath::File));
-        } else if path.exists() {
+            problems.append(&mut walk_problems);
+        } else if path.exists() || path.symlink_metadata().is_ok() {
+            // A link that loops or dangles is read too, so the reader reports why it fails.
             inputs.push(InputPath::File(path.to_path_buf()));
         } else if is_glob(raw) {
             match glob_files(raw, options) {
-                Ok(found) if found.is_empty() => {
-                    problems.push((raw.clone(), "the pattern matches no file".to_string()))
+                Ok((found, mut walk_problems)) => {
+                    if found.is_empty() && walk_problems.is_empty() {
+                        problems.push((raw.clone(), "the pattern matches no file".to_string()));
+                    }
+                    inputs.extend(found.into_iter().map(InputPath::File));
+                    problems.append(&mut walk_problems);
                 }
-                Ok(found) => inputs.extend(found.into_iter().map(InputPath::File)),
                 Err(e) => problems.push((raw.clone(), format!("invalid pattern: {e}"))),
             }
         } else {
@@ -66,7 +74,16 @@ fn is_manifest_file(path: &Path) -> bool {
     )
 }
 
-fn walk_dir(dir: &Path, options: WalkOptions, glob: Option<&GlobMatcher>) -> Vec<PathBuf> {
+/// The files under `dir` to read, and the problems met on the way (an unreadable directory).
+///
+/// Links are treated as kubectl treats them: a link to a file is read like the file (so a
+/// link that loops or dangles is reported when it is read, never dropped), a link to a
+/// directory is not descended, which also keeps link cycles from looping the walk.
+fn walk_dir(
+    dir: &Path,
+    options: WalkOptions,
+    glob: Option<&GlobMatcher>,
+) -> (Vec<PathBuf>, Vec<Problem>) {
     let mut builder = WalkBuilder::new(dir);
     builder
         .hidden(!options.hidden)
@@ -77,9 +94,28 @@ fn walk_dir(dir: &Path, options: WalkOptions, glob: Option<&GlobMatcher>) -> Vec
         .parents(!options.no_ignore)
         .follow_links(false);
     let mut files = Vec::new();
-    for entry in builder.build().flatten() {
+    let mut problems = Vec::new();
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                problems.push(walk_problem(dir, &err));
+                continue;
+            }
+        };
         let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        let candidate = if file_type.is_file() {
+            true
+        } else if file_type.is_symlink() {
+            // `metadata` follows the link; an error (loop, dangling) leaves it to the reader.
+            std::fs::metadata(path).map_or(true, |m| !m.is_dir())
+        } else {
+            false
+        };
+        if !candidate {
             continue;
         }
         let wanted = match glob {
@@ -90,11 +126,39 @@ fn walk_dir(dir: &Path, options: WalkOptions, glob: Option<&GlobMatcher>) -> Vec
             files.push(path.to_path_buf());
         }
     }
-    files
+    (files, problems)
 }
 
-/// Expands a glob such as `manifests/**/*.yaml` by walking its literal prefix directory.
-pub fn glob_files(pattern: &str, options: WalkOptions) -> Result<Vec<PathBuf>, globset::Error> {
+/// A walk error as (path, message), e.g. a directory that cannot be listed.
+fn walk_problem(dir: &Path, err: &ignore::Error) -> Problem {
+    let mut path = None;
+    let mut current = err;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            _ => break,
+        }
+    }
+    let message = match current {
+        ignore::Error::Io(io) => super::io_message(io),
+        other => other.to_string(),
+    };
+    let path = path.unwrap_or_else(|| dir.to_path_buf());
+    (path.to_string_lossy().into_owned(), message)
+}
+
+/// Expands a glob such as `manifests/**/*.yaml` by walking its literal prefix directory; also
+/// returns the problems met on the way.
+pub fn glob_files(
+    pattern: &str,
+    options: WalkOptions,
+) -> Result<(Vec<PathBuf>, Vec<Problem>), globset::Error> {
     let matcher = GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()?
@@ -109,7 +173,7 @@ pub fn glob_files(pattern: &str, options: WalkOptions) -> Result<Vec<PathBuf>, g
         base
     };
     if !base.is_dir() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     // Patterns written relative to "." must match walked paths that start with "./".
     let matcher = if base == Path::new(".") && !pattern.starts_with("./") {
@@ -120,7 +184,7 @@ pub fn glob_files(pattern: &str, options: WalkOptions) -> Result<Vec<PathBuf>, g
     } else {
         matcher
     };
-    let mut files = walk_dir(&base, options, Some(&matcher));
+    let (mut files, problems) = walk_dir(&base, options, Some(&matcher));
     files.sort();
-    Ok(files)
+    Ok((files, problems))
 }

@@ -260,7 +260,42 @@ fn clean_message(message: &str) -> String {
         .split(", set DuplicateKeyPolicy")
         .next()
         .unwrap_or(trimmed);
-    trimmed.trim_end_matches(':').to_string()
+    let trimmed = trimmed.trim_end_matches(':');
+    match trimmed.strip_prefix("budget breached: ") {
+        Some(breach) => budget_message(breach),
+        None => explain_limit(trimmed),
+    }
+}
+
+/// The parsers' own word for too deep a nesting, with what it means for the manifest.
+pub(crate) fn explain_limit(message: &str) -> String {
+    if message == "recursion limit exceeded" {
+        "the document nests deeper than the safety limit (recursion limit exceeded)".to_string()
+    } else {
+        message.to_string()
+    }
+}
+
+/// A plain sentence for a breached parser budget (`RecordedAnchorEvents { .. } at line ..`).
+fn budget_message(breach: &str) -> String {
+    let name = breach
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or(breach);
+    let what = match name {
+        "Aliases"
+        | "AliasAnchorRatio"
+        | "RecordedAnchorEvents"
+        | "RecordedAnchorBytes"
+        | "MergeKeys" => "aliases expand the document beyond the safety limit (an alias bomb?)",
+        "Depth" => "the document nests deeper than the safety limit",
+        "Documents" => "the stream holds more documents than the safety limit",
+        "Nodes" | "Events" | "ScalarBytes" | "InputBytes" => {
+            "the document is larger than the safety limit"
+        }
+        _ => "the document exceeds a parser safety limit",
+    };
+    format!("{what} ({name})")
 }
 
 fn to_u32(n: impl TryInto<u32>) -> u32 {

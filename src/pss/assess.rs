@@ -12,6 +12,7 @@ use super::admission::{Admission, AdmissionRequest, Exemption, LabelError, Polic
 use super::{CheckId, Level, LevelReport, LevelVersion, Version};
 use crate::manifest::Sources;
 use crate::model::{Cluster, Workload, WorkloadKind};
+use crate::progress::{Progress, Silent};
 use crate::source::FieldPath;
 
 /// What to evaluate and how the namespaces are configured.
@@ -144,13 +145,33 @@ pub fn assess(
     options: &AssessOptions,
     namespace: Option<&str>,
 ) -> PssReport {
+    assess_with_progress(cluster, sources, options, namespace, &Silent)
+}
+
+/// [`assess`], counting the workloads assessed on `progress` (stage `"pod security"`).
+pub fn assess_with_progress(
+    cluster: &Cluster,
+    sources: &Sources,
+    options: &AssessOptions,
+    namespace: Option<&str>,
+    progress: &dyn Progress,
+) -> PssReport {
     let labels = namespace_labels(cluster);
-    let mut workloads: Vec<WorkloadAssessment> = cluster
+    let selected: Vec<&Workload> = cluster
         .workloads
-        .par_iter()
+        .iter()
         .filter(|w| namespace.is_none_or(|ns| w.namespace == ns))
-        .map(|w| assess_workload(w, sources, options, labels.get(&w.namespace)))
         .collect();
+    progress.begin("pod security", selected.len() as u64);
+    let mut workloads: Vec<WorkloadAssessment> = selected
+        .par_iter()
+        .map(|w| {
+            let assessment = assess_workload(w, sources, options, labels.get(&w.namespace));
+            progress.advance(1);
+            assessment
+        })
+        .collect();
+    progress.end();
     workloads.sort_by(|a, b| {
         (&a.namespace, a.kind, &a.name, &a.file, a.line).cmp(&(
             &b.namespace,

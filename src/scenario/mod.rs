@@ -15,8 +15,9 @@ use rayon::prelude::*;
 
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
-use crate::manifest::{InputFile, LoadOptions, load_files};
+use crate::manifest::{InputFile, LoadOptions, load_files_with_progress};
 use crate::model::Origin;
+use crate::progress::{Progress, Silent};
 use crate::pss::assess::AssessOptions;
 use crate::source::Diagnostic;
 
@@ -124,10 +125,20 @@ impl RunReport {
 /// Runs every scenario of every file, in order. A directory stands for the `.ksim` files
 /// under it (recursively, in path order); a directory holding none is an error.
 pub fn run_files(paths: &[PathBuf], options: &RunOptions) -> RunReport {
+    run_files_with_progress(paths, options, &Silent)
+}
+
+/// [`run_files`], counting on `progress` the manifests each scenario loads (stage
+/// `"loading"`) and its statements evaluated (one stage per scenario, named after it).
+pub fn run_files_with_progress(
+    paths: &[PathBuf],
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> RunReport {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {
-            files.push(run_file(path, options));
+            files.push(run_file_with_progress(path, options, progress));
             continue;
         }
         let found = ksim_files_under(path);
@@ -147,7 +158,11 @@ pub fn run_files(paths: &[PathBuf], options: &RunOptions) -> RunReport {
                 }],
             });
         }
-        files.extend(found.iter().map(|p| run_file(p, options)));
+        files.extend(
+            found
+                .iter()
+                .map(|p| run_file_with_progress(p, options, progress)),
+        );
     }
     RunReport { files }
 }
@@ -167,6 +182,14 @@ pub fn ksim_files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Parses, checks and runs one `.ksim` file.
 pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
+    run_file_with_progress(path, options, &Silent)
+}
+
+fn run_file_with_progress(
+    path: &Path,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> FileReport {
     let name = path.to_string_lossy().replace('\\', "/");
     let mut report = FileReport {
         file: name.clone(),
@@ -210,7 +233,7 @@ pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
     for scenario in &program.scenarios {
         report
             .scenarios
-            .push(run_scenario(path, &base_dir, scenario, options));
+            .push(run_scenario(path, &base_dir, scenario, options, progress));
     }
     report
 }
@@ -253,6 +276,7 @@ fn run_scenario(
     base_dir: &Path,
     scenario: &Scenario,
     options: &RunOptions,
+    progress: &dyn Progress,
 ) -> ScenarioReport {
     let ksim_name = path.to_string_lossy().replace('\\', "/");
     let mut report = ScenarioReport {
@@ -272,7 +296,7 @@ fn run_scenario(
             )
         })
         .collect();
-    let mut loaded = load_files(inputs, &LoadOptions::default());
+    let mut loaded = load_files_with_progress(inputs, &LoadOptions::default(), progress);
     if let Some(version) = scenario.defaults {
         match crate::graph::defaults::load(&version.to_string()) {
             Ok(Some(defaults)) => {
@@ -318,6 +342,7 @@ fn run_scenario(
         );
     }
     let assess = AssessOptions::default();
+    progress.begin(&scenario.name, jobs.len() as u64);
     let evaluated: Vec<(usize, ResultKind)> = jobs
         .par_iter()
         .map(|job| {
@@ -350,9 +375,11 @@ fn run_scenario(
                 }
                 _ => ResultKind::Mutation(Ok(())),
             };
+            progress.advance(1);
             (job.slot, kind)
         })
         .collect();
+    progress.end();
     for (slot, kind) in evaluated {
         report.results[slot].kind = kind;
     }
