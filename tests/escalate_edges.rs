@@ -66,16 +66,6 @@ fn sa(ns: &str, name: &str) -> String {
     )
 }
 
-/// A cluster-admin-equivalent ClusterRole bound to a service account.
-fn admin_sa(ns: &str, name: &str) -> String {
-    grant(
-        "",
-        &format!("{name}-admin"),
-        &format!("{{kind: ServiceAccount, name: {name}, namespace: {ns}}}"),
-        "{apiGroups: ['*'], resources: ['*'], verbs: ['*']}\n- {nonResourceURLs: ['*'], verbs: ['*']}",
-    )
-}
-
 #[test]
 fn creating_pods_reaches_the_service_accounts_of_that_namespace_only() {
     let yaml = [

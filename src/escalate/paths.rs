@@ -601,10 +601,9 @@ impl FlowNetwork {
                         && (source_side[from] || from == self.n)
                         && !source_side[*to]
                         && *to != self.n
+                        && let Some(b) = bindings.iter().min()
                     {
-                        if let Some(b) = bindings.iter().min() {
-                            candidates.insert(*b);
-                        }
+                        candidates.insert(*b);
                     }
                 }
                 return Cut::Bindings(self.minimal(candidates));

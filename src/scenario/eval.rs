@@ -374,7 +374,7 @@ pub fn find_workload<'a>(state: &'a State, r: &WorkloadRef) -> Option<&'a Worklo
 
 pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Vec<&'a Workload> {
     let workloads = &state.cluster().workloads;
-    match selector {
+    let mut selected: Vec<&Workload> = match selector {
         WorkloadSelector::One(r) => find_workload(state, r).into_iter().collect(),
         WorkloadSelector::Pods(ns) => workloads
             .iter()
@@ -385,7 +385,10 @@ pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Ve
             .filter(|w| ns.matches(&w.namespace))
             .collect(),
         WorkloadSelector::Any => workloads.iter().collect(),
-    }
+    };
+    // Evidence lists workloads in one order whatever the order of the input files.
+    selected.sort_by(|a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)));
+    selected
 }
 
 /// Renders a `show` statement's report (deterministic text for snapshots).
