@@ -6,7 +6,7 @@ use crate::dsl::ast::SetRelation;
 use crate::dsl::program::{Expectation, Show, Subject, SubjectPattern};
 use crate::rbac::request::Request;
 use crate::report::authz::{access_chain_text, can_chain_text, who_can_chain_text};
-use crate::scenario::eval::{Outcome, action, user_info};
+use crate::scenario::eval::{Outcome, action, pattern_text, user_info};
 use crate::scenario::state::State;
 
 use super::{Chain, authorize, rules_for_chain, who_can_chain};
@@ -89,18 +89,6 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
             Some(Outcome { passed, evidence })
         }
         _ => None,
-    }
-}
-
-fn pattern_text(p: &SubjectPattern) -> String {
-    match p {
-        SubjectPattern::Any => "any subject".into(),
-        SubjectPattern::AnyUser => "any user".into(),
-        SubjectPattern::AnyGroup => "any group".into(),
-        SubjectPattern::AnyServiceAccount => "any sa".into(),
-        SubjectPattern::User(n) => format!("user:{n}"),
-        SubjectPattern::Group(n) => format!("group:{n}"),
-        SubjectPattern::ServiceAccount { namespace, name } => format!("sa:{namespace}/{name}"),
     }
 }
 

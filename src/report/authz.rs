@@ -150,15 +150,7 @@ fn who_can_rows(index: &RbacIndex, result: &ChainWhoCan) -> Vec<[String; 4]> {
             } else {
                 s.via
                     .iter()
-                    .map(|g| {
-                        let b = &index.bindings[g.binding];
-                        let shown = if b.namespace.is_empty() {
-                            format!("{} {}", b.kind.as_str(), b.name)
-                        } else {
-                            format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
-                        };
-                        format!("RBAC {shown} -> {} {}", b.role_ref_kind, b.role_ref_name)
-                    })
+                    .map(|g| format!("RBAC {}", super::rbac::binding_via(index, g.binding)))
                     .collect()
             };
             rows.entry((order, s.kind.clone(), s.namespace.clone(), s.name.clone()))

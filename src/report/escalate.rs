@@ -390,15 +390,10 @@ pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
                 r.via
                     .iter()
                     .map(|g| {
-                        let b = &index.bindings[g.binding];
-                        let shown = if b.namespace.is_empty() {
-                            format!("{} {}", b.kind.as_str(), b.name)
-                        } else {
-                            format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
-                        };
                         format!(
-                            "create {}: {shown} -> {} {}",
-                            g.resource, b.role_ref_kind, b.role_ref_name
+                            "create {}: {}",
+                            g.resource,
+                            super::rbac::binding_via(index, g.binding)
                         )
                     })
                     .collect::<Vec<_>>()

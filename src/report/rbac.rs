@@ -358,6 +358,17 @@ fn near_miss_text(index: &RbacIndex, m: &NearMiss) -> String {
     }
 }
 
+/// `RoleBinding NS/NAME -> ClusterRole ROLE`: a granting binding as the tables show it.
+pub fn binding_via(index: &RbacIndex, binding: BindingId) -> String {
+    let b = &index.bindings[binding];
+    let shown = if b.namespace.is_empty() {
+        format!("{} {}", b.kind.as_str(), b.name)
+    } else {
+        format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
+    };
+    format!("{shown} -> {} {}", b.role_ref_kind, b.role_ref_name)
+}
+
 /// `kubesim who-can` as a table: one row per subject with the bindings that grant it.
 pub fn who_can_text(index: &RbacIndex, result: &WhoCan) -> String {
     let mut table = new_table(["KIND", "NAMESPACE", "NAME", "VIA"]);
@@ -367,15 +378,7 @@ pub fn who_can_text(index: &RbacIndex, result: &WhoCan) -> String {
         } else {
             s.via
                 .iter()
-                .map(|g| {
-                    let b = &index.bindings[g.binding];
-                    let shown = if b.namespace.is_empty() {
-                        format!("{} {}", b.kind.as_str(), b.name)
-                    } else {
-                        format!("{} {}/{}", b.kind.as_str(), b.namespace, b.name)
-                    };
-                    format!("{shown} -> {} {}", b.role_ref_kind, b.role_ref_name)
-                })
+                .map(|g| binding_via(index, g.binding))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
