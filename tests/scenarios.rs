@@ -249,3 +249,54 @@ fn a_directory_runs_every_scenario_file_under_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no .ksim files in this directory"));
 }
+
+/// `load "DIR"` (and `apply "DIR"` in a what-if) reads the directory's manifests as `-f DIR`
+/// does: recursively, `*.yaml`/`*.yml`/`*.json` only; a directory without one is an error.
+#[test]
+fn a_load_of_a_directory_reads_its_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = dir.path().join("manifests");
+    std::fs::create_dir_all(manifests.join("nested")).unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let (role, binding) = MANIFEST.split_once("---").unwrap();
+    std::fs::write(manifests.join("role.yaml"), role).unwrap();
+    std::fs::write(manifests.join("nested/binding.yml"), binding).unwrap();
+    std::fs::write(manifests.join("notes.txt"), "not a manifest: {").unwrap();
+    std::fs::write(
+        dir.path().join("test.ksim"),
+        "scenario \"s\" {\n  load \"manifests\"\n  expect user:dana can get pods in app\n  whatif \"w\" {\n    apply \"manifests/nested\"\n    expect user:dana can list pods in app\n  }\n}\n",
+    )
+    .unwrap();
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
+
+    std::fs::write(
+        dir.path().join("test.ksim"),
+        "scenario \"s\" {\n  load \"empty\"\n  expect user:dana cannot get pods in app\n}\n",
+    )
+    .unwrap();
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("holds no manifest"), "{all}");
+    assert!(!all.contains("Is a directory"), "{all}");
+}

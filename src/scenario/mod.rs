@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
-use crate::manifest::{InputFile, LoadOptions, load_files_with_progress};
+use crate::manifest::{LoadOptions, load_files_with_progress};
 use crate::model::Origin;
 use crate::progress::{Progress, Silent};
 use crate::pss::assess::AssessOptions;
@@ -23,7 +23,7 @@ use crate::source::Diagnostic;
 
 pub use eval::Outcome;
 pub use snapshot::SnapshotStatus;
-use state::{State, display_path};
+use state::{State, display_path, read_inputs};
 
 /// How scenarios are run.
 #[derive(Debug, Clone, Default)]
@@ -285,17 +285,12 @@ fn run_scenario(
         diagnostics: Vec::new(),
         results: Vec::new(),
     };
-    let inputs: Vec<InputFile> = scenario
+    let files: Vec<PathBuf> = scenario
         .loads
         .iter()
-        .flat_map(|l| &l.files)
-        .map(|f| {
-            (
-                display_path(f, base_dir).into(),
-                std::fs::read(f).map_err(|e| e.to_string()),
-            )
-        })
+        .flat_map(|l| l.files.iter().cloned())
         .collect();
+    let inputs = read_inputs(&files, base_dir);
     let mut loaded = load_files_with_progress(inputs, &LoadOptions::default(), progress);
     if let Some(version) = scenario.defaults {
         match crate::graph::defaults::load(&version.to_string()) {

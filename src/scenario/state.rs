@@ -11,7 +11,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::dsl::program::{Mutation, ObjectKind, RoleKind, Subject as DslSubject};
 use crate::graph::RbacIndex;
-use crate::manifest::{LoadOptions, Sources, load_files};
+use crate::manifest::walk::{InputPath, WalkOptions, expand};
+use crate::manifest::{InputFile, LoadOptions, Sources, load_files};
 use crate::model::{Cluster, Located, Origin};
 use crate::rbac::catalog::Catalog;
 use crate::scenario::snapshot::slug;
@@ -108,13 +109,7 @@ impl State {
                 if files.is_empty() {
                     return Err(format!("`{pattern}` matches no file"));
                 }
-                let inputs = files
-                    .iter()
-                    .map(|f| {
-                        let name = display_path(f, base_dir);
-                        (name.into(), std::fs::read(f).map_err(|e| e.to_string()))
-                    })
-                    .collect();
+                let inputs = read_inputs(files, base_dir);
                 let loaded = load_files(inputs, &LoadOptions::default());
                 if let Some(error) = loaded.diagnostics.iter().find(|d| d.is_error()) {
                     return Err(error.to_string());
@@ -178,6 +173,48 @@ impl State {
         };
         Ok(State::from_index(index, sources))
     }
+}
+
+/// The manifests a `load` or `apply` reads from its matched paths: a file as it is, a
+/// directory walked as `-f DIR` walks it (`*.yaml`, `*.yml` and `*.json`, recursively, in sorted
+/// order). A directory without any manifest is an error at its name, as a pattern that matches
+/// no file is.
+pub fn read_inputs(paths: &[std::path::PathBuf], base_dir: &std::path::Path) -> Vec<InputFile> {
+    let read = |path: &std::path::Path| -> InputFile {
+        (
+            display_path(path, base_dir).into(),
+            std::fs::read(path).map_err(|e| e.to_string()),
+        )
+    };
+    let mut inputs = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            inputs.push(read(path));
+            continue;
+        }
+        let (found, problems) = expand(
+            &[path.to_string_lossy().into_owned()],
+            WalkOptions::default(),
+        );
+        if found.is_empty() && problems.is_empty() {
+            inputs.push((
+                display_path(path, base_dir).into(),
+                Err("the directory holds no manifest (*.yaml, *.yml or *.json)".to_string()),
+            ));
+        }
+        for input in found {
+            if let InputPath::File(file) = input {
+                inputs.push(read(&file));
+            }
+        }
+        for (name, message) in problems {
+            inputs.push((
+                display_path(std::path::Path::new(&name), base_dir).into(),
+                Err(message),
+            ));
+        }
+    }
+    inputs
 }
 
 /// A file's name as reports show it: relative to the scenario's directory when inside it.
