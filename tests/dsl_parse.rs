@@ -121,3 +121,26 @@ fn formatting_does_not_change_the_tree() {
     let b = parse_file("b.ksim", spread).expect("parses");
     assert_eq!(a.items, b.items);
 }
+
+#[test]
+fn statement_text_stops_at_its_last_token() {
+    // Each of these statements ends where an optional part (`at V`, `in NS`, `to T`) could
+    // follow, so the parser looks past it; the comments and blank lines it skipped there are
+    // not the statement's text. A `#` inside a string stays.
+    let text = "scenario \"s\" {\n  load \"a#b.yaml\"  # the file\n  expect user:dana cannot list nodes\n  # a comment\n  expect pod app/web meets baseline\n\n  # another\n  show access user:dana   # why\n  show escalations for user:dana\n  # last\n}\n";
+    let file = parse_file("t.ksim", text).expect("parses");
+    let kubesim::dsl::ast::Item::Scenario(block) = &file.items[0].node else {
+        panic!("the item is a scenario");
+    };
+    let texts: Vec<&str> = block.body.iter().map(|s| file.text_of(s.span)).collect();
+    assert_eq!(
+        texts,
+        [
+            "load \"a#b.yaml\"",
+            "expect user:dana cannot list nodes",
+            "expect pod app/web meets baseline",
+            "show access user:dana",
+            "show escalations for user:dana",
+        ]
+    );
+}

@@ -285,6 +285,40 @@ fn join_or(items: &[&str]) -> String {
 }
 
 /// The word at `at` (up to whitespace, at most 30 characters), for "found `...`".
+/// The length of `text` up to the end of its last token: trailing whitespace and `#` comments
+/// are dropped, while a `#` inside a quoted string is part of the string.
+fn token_text_len(text: &str) -> usize {
+    let mut end = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            end = i + c.len_utf8();
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            c if c.is_whitespace() => {}
+            c => {
+                in_string = c == '"';
+                end = i + c.len_utf8();
+            }
+        }
+    }
+    end
+}
+
 fn found_token(text: &str, at: usize) -> &str {
     let rest = text.get(at..).unwrap_or("");
     let end = rest
@@ -320,9 +354,13 @@ struct Lowerer {
 }
 
 impl Lowerer {
+    /// The pair's span without the whitespace and comments pest skips after its last token
+    /// (a rule ending in an optional part that is absent keeps them), so a statement's text
+    /// never carries the comment on the next line.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.source.id, span.start(), span.end())
+        let end = span.start() + token_text_len(span.as_str());
+        Span::new(self.source.id, span.start(), end)
     }
 
     fn internal_error(&mut self, span: Span) {
