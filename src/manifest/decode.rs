@@ -3,6 +3,7 @@
 //! `kubectl apply` does, and decodes each document on its own so that one bad document costs
 //! only itself. Unknown fields become warnings with their path; type errors name the field.
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
@@ -15,9 +16,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::DocumentSpans;
 use super::yaml::RawDocument;
 use crate::model::{Cluster, CustomResource, Located, Origin, Workload, WorkloadKind};
-use crate::source::{Diagnostic, FieldPath, Location, PathSegment};
+use crate::source::{Diagnostic, FieldPath, PathSegment};
 
 /// What the decoder needs to know about the file a document came from.
 pub(crate) struct FileContext<'a> {
@@ -39,9 +41,10 @@ impl FileContext<'_> {
         }
     }
 
-    /// The line and column of `path` in the document (falling back to the object's own line).
-    fn locate(&self, origin: &Origin, path: &FieldPath) -> Location {
-        super::locate_field(self.text, origin, path)
+    /// The positions of the fields of the document of `origin`, parsed on the first lookup
+    /// and kept in `spans` for the others (every object of one document shares them).
+    fn spans<'s>(&self, spans: &'s OnceCell<DocumentSpans>, origin: &Origin) -> &'s DocumentSpans {
+        spans.get_or_init(|| DocumentSpans::parse(self.text, origin))
     }
 
     fn document_text(&self, origin: &Origin) -> &str {
@@ -180,6 +183,8 @@ pub(crate) fn decode_document(
 ) {
     let origin = ctx.origin(&doc, None, doc.line, doc.column);
     let value = std::mem::take(&mut doc.value);
+    // Field positions are found by parsing the document again, once, and only if needed.
+    let spans = OnceCell::new();
     if is_list(&value) {
         let Value::Object(mut map) = value else {
             return;
@@ -191,14 +196,16 @@ pub(crate) fn decode_document(
         for (i, item) in items.into_iter().enumerate() {
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             let mut item_origin = ctx.origin(&doc, Some(index), doc.line, doc.column);
-            let here = ctx.locate(&item_origin, &FieldPath::default());
+            let here = ctx
+                .spans(&spans, &item_origin)
+                .locate(&item_origin, &FieldPath::default());
             item_origin.line = here.line;
             item_origin.column = here.column;
-            decode_object(ctx, item, item_origin, cluster, diagnostics);
+            decode_object(ctx, &spans, item, item_origin, cluster, diagnostics);
         }
         return;
     }
-    decode_object(ctx, value, origin, cluster, diagnostics);
+    decode_object(ctx, &spans, value, origin, cluster, diagnostics);
 }
 
 /// `kind: List`, `RoleList`, … with an `items` array (what `kubectl get -o yaml` writes).
@@ -209,6 +216,7 @@ fn is_list(value: &Value) -> bool {
 
 fn decode_object(
     ctx: &FileContext<'_>,
+    spans: &OnceCell<DocumentSpans>,
     mut value: Value,
     origin: Origin,
     cluster: &mut Cluster,
@@ -323,6 +331,7 @@ fn decode_object(
     let decoding_origin = origin.clone();
     let mut decoder = Decoder {
         ctx,
+        spans,
         origin: &decoding_origin,
         diagnostics,
     };
@@ -498,6 +507,7 @@ fn helm_hint(ctx: &FileContext<'_>, origin: &Origin) -> &'static str {
 
 struct Decoder<'a, 'b> {
     ctx: &'a FileContext<'a>,
+    spans: &'a OnceCell<DocumentSpans>,
     origin: &'a Origin,
     diagnostics: &'b mut Vec<Diagnostic>,
 }
@@ -514,7 +524,10 @@ impl Decoder<'_, '_> {
             serde_ignored::deserialize(de, &mut on_ignored)
         };
         for path in unknown {
-            let location = super::locate_key(self.ctx.text, self.origin, &path);
+            let location = self
+                .ctx
+                .spans(self.spans, self.origin)
+                .locate_key(self.origin, &path);
             self.diagnostics.push(Diagnostic::warning(
                 location,
                 format!("unknown field `{path}`"),
@@ -524,7 +537,10 @@ impl Decoder<'_, '_> {
             Ok(v) => Some(v),
             Err(err) => {
                 let path = FieldPath::parse(&track.path().to_string());
-                let location = self.ctx.locate(self.origin, &path);
+                let location = self
+                    .ctx
+                    .spans(self.spans, self.origin)
+                    .locate(self.origin, &path);
                 let hint = helm_hint(self.ctx, self.origin);
                 let message = if path.0.is_empty() {
                     format!("{err}{hint}")

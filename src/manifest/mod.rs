@@ -52,23 +52,71 @@ impl Sources {
     }
 
     /// Where the field at `path` of the object at `origin` is written; the object's own
-    /// position when the field is absent from the manifest.
+    /// position when the field is absent from the manifest. Re-parses the object's document:
+    /// to find several fields of one object, use [`Sources::spans`] once.
     pub fn locate(&self, origin: &Origin, path: &FieldPath) -> Location {
-        match self.text(&origin.file) {
-            Some(text) => locate_field(text, origin, path),
-            None => origin.location(),
-        }
+        self.spans(origin).locate(origin, path)
     }
 
     /// Like [`Sources::locate`], but `None` when the field itself is not in the manifest.
     pub fn line_of(&self, origin: &Origin, path: &FieldPath) -> Option<u32> {
-        let text = self.text(&origin.file)?;
-        let full = full_path(origin, path);
-        yaml::locate_exact(text, origin.offset, origin.offset_line, &full).map(|(line, _)| line)
+        self.spans(origin).line_of(origin, path)
+    }
+
+    /// The positions of every field of the document the object at `origin` comes from, parsed
+    /// once for all the lookups that follow.
+    pub fn spans(&self, origin: &Origin) -> DocumentSpans {
+        match self.text(&origin.file) {
+            Some(text) => DocumentSpans::parse(text, origin),
+            None => DocumentSpans { tree: None },
+        }
     }
 
     pub fn merge(&mut self, other: Sources) {
         self.texts.extend(other.texts);
+    }
+}
+
+/// The positions of the fields of one document (see [`Sources::spans`]). Every object of the
+/// document (the items of a `List` share theirs) is looked up in the same tree; a document
+/// that cannot be parsed again gives no field a position, so lookups fall back to the
+/// object's own.
+pub struct DocumentSpans {
+    tree: Option<yaml::SpanTree>,
+}
+
+impl DocumentSpans {
+    /// Parses the document of the object at `origin` out of its file's `text`.
+    pub fn parse(text: &str, origin: &Origin) -> DocumentSpans {
+        DocumentSpans {
+            tree: yaml::SpanTree::parse(text, origin.offset, origin.offset_line),
+        }
+    }
+
+    /// Where the field at `path` of the object at `origin` (an object of this document) is
+    /// written; the object's own position when the field is absent from the manifest.
+    pub fn locate(&self, origin: &Origin, path: &FieldPath) -> Location {
+        let (line, column) = match &self.tree {
+            Some(tree) => tree.locate(&full_path(origin, path)),
+            None => (origin.line, origin.column),
+        };
+        Location::new(origin.file.clone(), line, column)
+    }
+
+    /// The line of the field at `path`, or `None` when the field is not in the manifest.
+    pub fn line_of(&self, origin: &Origin, path: &FieldPath) -> Option<u32> {
+        let tree = self.tree.as_ref()?;
+        tree.locate_exact(&full_path(origin, path))
+            .map(|(line, _)| line)
+    }
+
+    /// Where the key of the field at `path` is written (for fields that should not be there).
+    pub fn locate_key(&self, origin: &Origin, path: &FieldPath) -> Location {
+        let (line, column) = match &self.tree {
+            Some(tree) => tree.locate_key(&full_path(origin, path)),
+            None => (origin.line, origin.column),
+        };
+        Location::new(origin.file.clone(), line, column)
     }
 }
 
@@ -80,21 +128,6 @@ fn full_path(origin: &Origin, path: &FieldPath) -> Vec<PathSegment> {
     }
     full.extend(path.0.iter().cloned());
     full
-}
-
-pub(crate) fn locate_field(text: &str, origin: &Origin, path: &FieldPath) -> Location {
-    let full = full_path(origin, path);
-    let (line, column) = yaml::locate(text, origin.offset, origin.offset_line, &full)
-        .unwrap_or((origin.line, origin.column));
-    Location::new(origin.file.clone(), line, column)
-}
-
-/// Where the key of the field at `path` is written (for fields that should not be there).
-pub(crate) fn locate_key(text: &str, origin: &Origin, path: &FieldPath) -> Location {
-    let full = full_path(origin, path);
-    let (line, column) = yaml::locate_key(text, origin.offset, origin.offset_line, &full)
-        .unwrap_or((origin.line, origin.column));
-    Location::new(origin.file.clone(), line, column)
 }
 
 /// A file's name and its bytes, or why it could not be read.
@@ -238,14 +271,43 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
             lossy
         }
     };
+    // The bytes read become the kept source text; the first copy is freed at once.
     let text: Arc<str> = Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text));
     let is_json = name.ends_with(".json") || text.trim_start().starts_with(['{', '[']);
-    let stream = if is_json {
-        parse_json(&text)
-    } else {
-        yaml::parse_stream(&text)
+    let ctx = decode::FileContext {
+        file: &name,
+        text: &text,
+        default_namespace: &options.default_namespace,
     };
-    for err in &stream.errors {
+    // Each piece of the file is decoded as soon as it is parsed, so the parsed values of the
+    // whole file never coexist; documents of a piece decode in parallel, and everything is
+    // merged back in document order.
+    let decode_piece = |documents: Vec<yaml::RawDocument>| -> (Cluster, Vec<Diagnostic>) {
+        let decoded: Vec<(Cluster, Vec<Diagnostic>)> = documents
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|doc| {
+                let mut part = Cluster::default();
+                let mut found = Vec::new();
+                decode::decode_document(&ctx, doc, &mut part, &mut found);
+                (part, found)
+            })
+            .collect();
+        let mut cluster = Cluster::default();
+        let mut diagnostics = Vec::new();
+        for (part, found) in decoded {
+            cluster.extend(part);
+            diagnostics.extend(found);
+        }
+        (cluster, diagnostics)
+    };
+    let pieces = if is_json {
+        parse_json_with(&text, decode_piece)
+    } else {
+        yaml::parse_stream_with(&text, decode_piece)
+    };
+    // Syntax errors come first, then what decoding found, each in file order.
+    for err in pieces.iter().flat_map(|p| &p.errors) {
         let hint = if text.contains("{{") {
             " (the file contains an unrendered template `{{ … }}`; render it first, e.g. with `helm template`)"
         } else {
@@ -257,25 +319,11 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         ));
     }
     let mut cluster = Cluster::default();
-    let ctx = decode::FileContext {
-        file: &name,
-        text: &text,
-        default_namespace: &options.default_namespace,
-    };
-    // Documents decode independently, so a large file decodes in parallel; the pieces are
-    // merged back in document order.
-    let decoded: Vec<(Cluster, Vec<Diagnostic>)> = stream
-        .documents
-        .into_par_iter()
-        .with_min_len(64)
-        .map(|doc| {
-            let mut part = Cluster::default();
-            let mut found = Vec::new();
-            decode::decode_document(&ctx, doc, &mut part, &mut found);
-            (part, found)
-        })
-        .collect();
-    for (part, found) in decoded {
+    for piece in pieces {
+        let (mut part, found) = piece.decoded;
+        if piece.index_base > 0 {
+            shift_documents(&mut part, piece.index_base);
+        }
         cluster.extend(part);
         diagnostics.extend(found);
     }
@@ -289,9 +337,71 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     }
 }
 
+/// Adds `by` to the document index of every object of `cluster` (decoded from a piece whose
+/// documents were numbered from 0).
+fn shift_documents(cluster: &mut Cluster, by: u32) {
+    // Destructured in full so that a new kind of object cannot be forgotten here.
+    let Cluster {
+        roles,
+        cluster_roles,
+        role_bindings,
+        cluster_role_bindings,
+        service_accounts,
+        namespaces,
+        secrets,
+        workloads,
+        custom_resources,
+        skipped: _,
+        per_namespace: _,
+    } = cluster;
+    let origins = roles
+        .iter_mut()
+        .map(|o| &mut o.origin)
+        .chain(cluster_roles.iter_mut().map(|o| &mut o.origin))
+        .chain(role_bindings.iter_mut().map(|o| &mut o.origin))
+        .chain(cluster_role_bindings.iter_mut().map(|o| &mut o.origin))
+        .chain(service_accounts.iter_mut().map(|o| &mut o.origin))
+        .chain(namespaces.iter_mut().map(|o| &mut o.origin))
+        .chain(secrets.iter_mut().map(|o| &mut o.origin))
+        .chain(workloads.iter_mut().map(|o| &mut o.origin))
+        .chain(custom_resources.iter_mut().map(|o| &mut o.origin));
+    for origin in origins {
+        origin.document = origin.document.saturating_add(by);
+    }
+}
+
+/// Text of JSON documents parsed before they are handed on to be decoded.
+const JSON_BATCH_BYTES: usize = 1 << 19;
+
 /// JSON input bypasses YAML entirely; a file may hold several concatenated JSON values.
 fn parse_json(text: &str) -> yaml::ParsedStream {
     let mut stream = yaml::ParsedStream::default();
+    for piece in parse_json_with(text, |documents| documents) {
+        stream.documents.extend(piece.decoded);
+        stream.errors.extend(piece.errors);
+    }
+    stream
+}
+
+/// [`parse_json`] that hands each batch of about [`JSON_BATCH_BYTES`] of documents to
+/// `decode` before parsing the next, so the parsed values of a whole file never coexist.
+/// Document indexes are those of the file.
+fn parse_json_with<R, F>(text: &str, decode: F) -> Vec<yaml::Piece<R>>
+where
+    F: Fn(Vec<yaml::RawDocument>) -> R,
+{
+    let mut pieces = Vec::new();
+    let mut stream = yaml::ParsedStream::default();
+    let mut batch_start = 0usize;
+    let flush = |stream: &mut yaml::ParsedStream, pieces: &mut Vec<yaml::Piece<R>>| {
+        let stream = std::mem::take(stream);
+        pieces.push(yaml::Piece {
+            kept: u32::try_from(stream.documents.len()).unwrap_or(u32::MAX),
+            decoded: decode(stream.documents),
+            index_base: 0,
+            errors: stream.errors,
+        });
+    };
     let mut iter = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     let mut index = 0u32;
     let mut cursor = LineCursor::new(text);
@@ -316,6 +426,11 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
                     });
                 }
                 index += 1;
+                let end = iter.byte_offset();
+                if end - batch_start >= JSON_BATCH_BYTES {
+                    flush(&mut stream, &mut pieces);
+                    batch_start = end;
+                }
             }
             Some(Err(err)) => {
                 stream.errors.push(yaml::SyntaxError {
@@ -327,7 +442,8 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
             }
         }
     }
-    stream
+    flush(&mut stream, &mut pieces);
+    pieces
 }
 
 fn strip_json_position(message: &str) -> String {
@@ -359,4 +475,167 @@ pub fn read_document(path: &str) -> Result<Value, String> {
         .next()
         .map(|d| d.value)
         .ok_or_else(|| format!("{path}: error: the file holds no document"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Format, Shape, cluster_text};
+
+    /// Every object's origin, in the order of the documents.
+    fn origins(cluster: &Cluster) -> Vec<Origin> {
+        let mut all: Vec<Origin> = cluster
+            .roles
+            .iter()
+            .map(|o| o.origin.clone())
+            .chain(cluster.cluster_roles.iter().map(|o| o.origin.clone()))
+            .chain(cluster.role_bindings.iter().map(|o| o.origin.clone()))
+            .chain(
+                cluster
+                    .cluster_role_bindings
+                    .iter()
+                    .map(|o| o.origin.clone()),
+            )
+            .chain(cluster.service_accounts.iter().map(|o| o.origin.clone()))
+            .chain(cluster.namespaces.iter().map(|o| o.origin.clone()))
+            .chain(cluster.secrets.iter().map(|o| o.origin.clone()))
+            .chain(cluster.workloads.iter().map(|o| o.origin.clone()))
+            .chain(cluster.custom_resources.iter().map(|o| o.origin.clone()))
+            .collect();
+        all.sort_by_key(|o| (o.document, o.item));
+        all
+    }
+
+    /// A file large enough to be parsed (YAML) or decoded (JSON) in several pieces keeps
+    /// the document index, line and offset of every object as one whole parse gives them.
+    #[test]
+    fn pieces_keep_every_origin() {
+        for (name, format) in [("big.yaml", Format::Yaml), ("big.json", Format::Json)] {
+            let text = cluster_text(&Shape::scaled(5_000), 3, format);
+            assert!(
+                text.len() > 2 * yaml::PARALLEL_CHUNK_BYTES,
+                "{}",
+                text.len()
+            );
+            let loaded = load_str(name, &text, &LoadOptions::default());
+            assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+            let expected = match format {
+                Format::Json => parse_json(&text).documents,
+                Format::Yaml => yaml::parse_whole(&text, 0, 0).unwrap_or_default(),
+            };
+            let found = origins(&loaded.cluster);
+            assert_eq!(found.len(), expected.len(), "{name}");
+            for (origin, doc) in found.iter().zip(&expected) {
+                assert_eq!(
+                    (origin.document, origin.line, origin.column),
+                    (doc.index, doc.line, doc.column),
+                    "{name}"
+                );
+                assert_eq!(
+                    (origin.offset, origin.offset_line),
+                    (doc.offset, doc.offset_line),
+                    "{name}"
+                );
+            }
+        }
+    }
+
+    /// A JSON syntax error after several batches is reported once, after every document
+    /// before it was loaded.
+    #[test]
+    fn json_error_after_several_batches() {
+        let mut text = cluster_text(&Shape::scaled(5_000), 3, Format::Json);
+        let documents = parse_json(&text).documents.len();
+        let lines = text.lines().count();
+        text.push_str("{\"kind\": \n");
+        let loaded = load_str("broken.json", &text, &LoadOptions::default());
+        assert_eq!(origins(&loaded.cluster).len(), documents);
+        assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+        let error = &loaded.diagnostics[0];
+        assert!(error.is_error());
+        assert!(error.location.line as usize > lines, "{error:?}");
+    }
+
+    /// The fields of one document found in one parse are where one parse per field finds
+    /// them, for the items of a List and for the later documents of a file.
+    #[test]
+    fn several_fields_of_one_document_in_one_parse() {
+        let text = "\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: first}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: a
+  spec:
+    hostNetwork: true
+    containers:
+    - name: c
+      image: nginx
+      securityContext:
+        privileged: true
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: b
+  spec:
+    containers:
+    - name: d
+      image: busybox
+      securityContext:
+        runAsUser: 0
+        capabilities:
+          add: [NET_ADMIN]
+";
+        let loaded = load_str("list.yaml", text, &LoadOptions::default());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let pods = &loaded.cluster.workloads;
+        assert_eq!(pods.len(), 2);
+        let paths = [
+            "spec.hostNetwork",
+            "spec.containers[0].securityContext.privileged",
+            "spec.containers[0].securityContext.runAsUser",
+            "spec.containers[0].securityContext.capabilities.add",
+            "spec.containers[0].image",
+            "spec.securityContext.runAsNonRoot",
+            "metadata.name",
+        ];
+        let expected: [[Option<u32>; 7]; 2] = [
+            [Some(13), Some(18), None, None, Some(16), None, Some(11)],
+            [None, None, Some(28), Some(30), Some(26), None, Some(22)],
+        ];
+        for (pod, want) in pods.iter().zip(expected) {
+            let spans = loaded.sources.spans(&pod.origin);
+            for (path, want) in paths.iter().zip(want) {
+                let path = FieldPath::parse(path);
+                let once = spans.line_of(&pod.origin, &path);
+                assert_eq!(once, want, "{} {path}", pod.name);
+                // The same as a parse of its own for this field.
+                assert_eq!(once, loaded.sources.line_of(&pod.origin, &path));
+                let full = full_path(&pod.origin, &path);
+                let alone = yaml::locate(text, pod.origin.offset, pod.origin.offset_line, &full)
+                    .map(|(line, column)| Location::new(pod.origin.file.clone(), line, column));
+                assert_eq!(Some(spans.locate(&pod.origin, &path)), alone);
+            }
+        }
+        // A field absent from the manifest falls back to its deepest ancestor (`spec`, whose
+        // value starts on the line of `hostNetwork`).
+        let spans = loaded.sources.spans(&pods[0].origin);
+        let absent = FieldPath::parse("spec.securityContext.runAsNonRoot");
+        assert_eq!(spans.locate(&pods[0].origin, &absent).line, 13);
+        // A file not among the sources gives the object's own position.
+        let mut elsewhere = pods[1].origin.clone();
+        elsewhere.file = Arc::from("other.yaml");
+        let spans = loaded.sources.spans(&elsewhere);
+        assert_eq!(spans.line_of(&elsewhere, &absent), None);
+        assert_eq!(
+            spans.locate(&elsewhere, &absent),
+            Location::new(elsewhere.file.clone(), 19, 3)
+        );
+    }
 }

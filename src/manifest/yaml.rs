@@ -60,82 +60,128 @@ fn options(text_len: usize) -> Options {
     options
 }
 
+/// The documents of one piece of a stream, already handed to the caller's `decode`, and the
+/// syntax errors met in the piece.
+#[derive(Debug)]
+pub struct Piece<R> {
+    /// What `decode` made of the piece's documents.
+    pub decoded: R,
+    /// How many documents the piece kept (empty ones are skipped).
+    pub kept: u32,
+    /// Add this to the `index` of the piece's documents for their index in the file.
+    pub index_base: u32,
+    pub errors: Vec<SyntaxError>,
+}
+
 /// Parses every document of a YAML (or JSON-in-YAML) stream. Empty and comment-only
 /// documents are skipped, as kubectl skips them.
 pub fn parse_stream(text: &str) -> ParsedStream {
+    let mut stream = ParsedStream::default();
+    for piece in parse_stream_with(text, |documents| documents) {
+        for mut doc in piece.decoded {
+            doc.index += piece.index_base;
+            stream.documents.push(doc);
+        }
+        stream.errors.extend(piece.errors);
+    }
+    stream
+}
+
+/// [`parse_stream`] that hands the documents of each piece to `decode` as soon as the piece
+/// is parsed (in parallel for large streams), so the parsed values of a whole file never
+/// coexist. Lines and offsets are those of the file; document indexes are relative to the
+/// piece (see [`Piece::index_base`]). Pieces come back in file order.
+pub fn parse_stream_with<R, F>(text: &str, decode: F) -> Vec<Piece<R>>
+where
+    R: Send,
+    F: Fn(Vec<RawDocument>) -> R + Sync,
+{
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() >= PARALLEL_CHUNK_BYTES * 2 {
-        return parse_parallel(text);
+        return parse_parallel(text, &decode);
     }
-    match parse_whole(text, 0, 0) {
+    let stream = match parse_whole(text, 0, 0) {
         Ok(documents) => ParsedStream {
             documents,
             errors: Vec::new(),
         },
         Err(_) => parse_split(text),
-    }
+    };
+    vec![Piece {
+        kept: to_u32(stream.documents.len()),
+        decoded: decode(stream.documents),
+        index_base: 0,
+        errors: stream.errors,
+    }]
 }
 
 /// Streams larger than two of these are cut at document markers and parsed in parallel.
-const PARALLEL_CHUNK_BYTES: usize = 1 << 19;
+pub(crate) const PARALLEL_CHUNK_BYTES: usize = 1 << 19;
 
 /// Parses a large stream in parallel pieces. A line that starts with `---` at column 0 always
 /// begins a new document (YAML forbids it inside content), and anchors never cross documents,
-/// so the pieces parse exactly as the whole would.
-fn parse_parallel(text: &str) -> ParsedStream {
+/// so the pieces parse exactly as the whole would. The documents of the file are numbered in
+/// order across the pieces.
+fn parse_parallel<R, F>(text: &str, decode: &F) -> Vec<Piece<R>>
+where
+    R: Send,
+    F: Fn(Vec<RawDocument>) -> R + Sync,
+{
     use rayon::prelude::*;
-    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    // (start, end, lines of the file before start)
+    let mut pieces: Vec<(usize, usize, u32)> = Vec::new();
     let mut piece_start = 0;
+    let mut piece_lines = 0u32;
     let mut offset = 0;
+    let mut lines = 0u32;
     for line in text.split_inclusive('\n') {
         if is_document_marker(line) && offset - piece_start >= PARALLEL_CHUNK_BYTES {
-            pieces.push((piece_start, offset));
+            pieces.push((piece_start, offset, piece_lines));
             piece_start = offset;
+            piece_lines = lines;
         }
         offset += line.len();
+        // Every line but the last ends with a newline.
+        lines = lines.saturating_add(1);
     }
-    pieces.push((piece_start, text.len()));
-    let parsed: Vec<(usize, ParsedStream)> = pieces
+    pieces.push((piece_start, text.len(), piece_lines));
+    let mut parsed: Vec<Piece<R>> = pieces
         .into_par_iter()
-        .map(|(start, end)| {
+        .map(|(start, end, lines_before)| {
             let piece = text.get(start..end).unwrap_or("");
-            let stream = match parse_whole(piece, start, 0) {
+            let mut stream = match parse_whole(piece, start, 0) {
                 Ok(documents) => ParsedStream {
                     documents,
                     errors: Vec::new(),
                 },
                 Err(_) => parse_split_at(piece, start),
             };
-            (start, stream)
+            // Lines of the piece are relative to it; shift them by the lines before it.
+            for (index, doc) in stream.documents.iter_mut().enumerate() {
+                doc.line += lines_before;
+                doc.offset_line += lines_before;
+                doc.index = to_u32(index);
+            }
+            for err in &mut stream.errors {
+                err.line += lines_before;
+            }
+            Piece {
+                kept: to_u32(stream.documents.len()),
+                decoded: decode(stream.documents),
+                index_base: 0,
+                errors: stream.errors,
+            }
         })
         .collect();
-    // Lines of each piece are relative to the piece; shift them by the lines before it.
-    let mut stream = ParsedStream::default();
-    let mut lines_before = 0u32;
-    let mut counted_to = 0usize;
     let mut next_index = 0u32;
-    for (start, piece) in parsed {
-        lines_before += to_u32(
-            text.get(counted_to..start)
-                .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count()),
-        );
-        counted_to = start;
-        for mut doc in piece.documents {
-            doc.line += lines_before;
-            doc.offset_line += lines_before;
-            doc.index = next_index;
-            next_index += 1;
-            stream.documents.push(doc);
-        }
-        for mut err in piece.errors {
-            err.line += lines_before;
-            stream.errors.push(err);
-        }
+    for piece in &mut parsed {
+        piece.index_base = next_index;
+        next_index = next_index.saturating_add(piece.kept);
     }
-    stream
+    parsed
 }
 
-fn parse_whole(
+pub(crate) fn parse_whole(
     text: &str,
     base_offset: usize,
     first_index: u32,
@@ -486,15 +532,81 @@ impl<'de> Visitor<'de> for SpanVisitor {
     }
 }
 
+/// The positions of every node of one document, parsed once so that the lines of many fields
+/// of the document cost a single re-parse.
+pub struct SpanTree {
+    root: SpanNode,
+    /// How many lines of the file come before the document's text.
+    offset_line: u32,
+}
+
+impl SpanTree {
+    /// Parses the document whose text starts at byte `offset` of `text`; `None` when it cannot
+    /// be parsed again (then no field has a position).
+    pub fn parse(text: &str, offset: usize, offset_line: u32) -> Option<SpanTree> {
+        let rest = text.get(offset..)?;
+        let end = document_end(rest);
+        let doc_text = rest.get(..end)?;
+        let root: SpanNode =
+            serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
+        Some(SpanTree { root, offset_line })
+    }
+
+    /// The 1-based (line, column) of the node at `path`, or of its deepest ancestor present in
+    /// the manifest.
+    pub fn locate(&self, path: &[PathSegment]) -> (u32, u32) {
+        self.find(path, false, false).unwrap_or((0, 0))
+    }
+
+    /// The 1-based (line, column) of the node at `path`, or `None` when it is not in the
+    /// manifest.
+    pub fn locate_exact(&self, path: &[PathSegment]) -> Option<(u32, u32)> {
+        self.find(path, true, false)
+    }
+
+    /// Like [`SpanTree::locate`], but for a path ending in a mapping key, the position of the
+    /// key itself (where an unknown field is written) rather than of its value.
+    pub fn locate_key(&self, path: &[PathSegment]) -> (u32, u32) {
+        self.find(path, false, true).unwrap_or((0, 0))
+    }
+
+    fn find(&self, path: &[PathSegment], exact: bool, want_key: bool) -> Option<(u32, u32)> {
+        let mut current = &self.root;
+        let mut position = (current.line, current.column);
+        for segment in path {
+            let next = match (&current.kind, segment) {
+                (SpanKind::Map(entries), PathSegment::Key(k)) => entries
+                    .iter()
+                    .find(|(key, _, _)| key == k)
+                    .map(|(_, at, n)| (n, if want_key { *at } else { (n.line, n.column) })),
+                (SpanKind::Seq(items), PathSegment::Index(i)) => {
+                    items.get(*i).map(|n| (n, (n.line, n.column)))
+                }
+                _ => None,
+            };
+            match next {
+                Some((n, at)) => {
+                    current = n;
+                    position = at;
+                }
+                None if exact => return None,
+                None => break,
+            }
+        }
+        Some((position.0 + self.offset_line, position.1))
+    }
+}
+
 /// Finds the 1-based (line, column) of the node at `path` inside the document whose text starts
-/// at `offset` of `text`, or of its deepest ancestor present in the manifest.
+/// at `offset` of `text`, or of its deepest ancestor present in the manifest. Parses the
+/// document; to find several fields of one document, parse it once with [`SpanTree::parse`].
 pub fn locate(
     text: &str,
     offset: usize,
     offset_line: u32,
     path: &[PathSegment],
 ) -> Option<(u32, u32)> {
-    locate_in(text, offset, offset_line, path, false, false)
+    SpanTree::parse(text, offset, offset_line).map(|tree| tree.locate(path))
 }
 
 /// The 1-based (line, column) of the node at `path`, or `None` when it is not in the manifest.
@@ -504,7 +616,7 @@ pub fn locate_exact(
     offset_line: u32,
     path: &[PathSegment],
 ) -> Option<(u32, u32)> {
-    locate_in(text, offset, offset_line, path, true, false)
+    SpanTree::parse(text, offset, offset_line)?.locate_exact(path)
 }
 
 /// Like [`locate`], but for a path ending in a mapping key, the position of the key itself
@@ -515,45 +627,7 @@ pub fn locate_key(
     offset_line: u32,
     path: &[PathSegment],
 ) -> Option<(u32, u32)> {
-    locate_in(text, offset, offset_line, path, false, true)
-}
-
-fn locate_in(
-    text: &str,
-    offset: usize,
-    offset_line: u32,
-    path: &[PathSegment],
-    exact: bool,
-    want_key: bool,
-) -> Option<(u32, u32)> {
-    let rest = text.get(offset..)?;
-    let end = document_end(rest);
-    let doc_text = rest.get(..end)?;
-    let node: SpanNode =
-        serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
-    let mut current = &node;
-    let mut position = (node.line, node.column);
-    for segment in path {
-        let next = match (&current.kind, segment) {
-            (SpanKind::Map(entries), PathSegment::Key(k)) => entries
-                .iter()
-                .find(|(key, _, _)| key == k)
-                .map(|(_, at, n)| (n, if want_key { *at } else { (n.line, n.column) })),
-            (SpanKind::Seq(items), PathSegment::Index(i)) => {
-                items.get(*i).map(|n| (n, (n.line, n.column)))
-            }
-            _ => None,
-        };
-        match next {
-            Some((n, at)) => {
-                current = n;
-                position = at;
-            }
-            None if exact => return None,
-            None => break,
-        }
-    }
-    Some((position.0 + offset_line, position.1))
+    SpanTree::parse(text, offset, offset_line).map(|tree| tree.locate_key(path))
 }
 
 /// The length of the first document of `text`: one JSON value, or YAML up to the next `---`

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::admission::{Admission, AdmissionRequest, Exemption, LabelError, Policy, RequestKind};
 use super::{CheckId, Level, LevelReport, LevelVersion, Version};
-use crate::manifest::Sources;
+use crate::manifest::{DocumentSpans, Sources};
 use crate::model::{Cluster, Workload, WorkloadKind};
 use crate::progress::{Progress, Silent};
 use crate::source::FieldPath;
@@ -198,29 +198,30 @@ pub fn assess_workload(
     let report: LevelReport =
         evaluator.level_met(options.version, &workload.pod_meta, &workload.pod_spec);
     let prefix = workload.kind.template_path();
+    // The workload's document is parsed again at most once, on its first violation path.
+    let mut spans: Option<DocumentSpans> = None;
     let mut violations = Vec::new();
     for failure in &report.failures {
         for v in &failure.violations {
-            let paths = v
-                .paths
-                .iter()
-                .map(|p| {
-                    let mut path = FieldPath::default();
-                    for segment in prefix {
-                        path = path.key(*segment);
-                    }
-                    path.0.extend(FieldPath::parse(p).0);
-                    let line = if options.locate_fields {
-                        sources.line_of(&workload.origin, &path)
-                    } else {
-                        None
-                    };
-                    ViolationPath {
-                        path: path.to_string(),
-                        line,
-                    }
-                })
-                .collect();
+            let mut paths = Vec::with_capacity(v.paths.len());
+            for p in &v.paths {
+                let mut path = FieldPath::default();
+                for segment in prefix {
+                    path = path.key(*segment);
+                }
+                path.0.extend(FieldPath::parse(p).0);
+                let line = if options.locate_fields {
+                    spans
+                        .get_or_insert_with(|| sources.spans(&workload.origin))
+                        .line_of(&workload.origin, &path)
+                } else {
+                    None
+                };
+                paths.push(ViolationPath {
+                    path: path.to_string(),
+                    line,
+                });
+            }
             violations.push(ViolationRow {
                 level: failure.level,
                 check: v.check,
