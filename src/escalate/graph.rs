@@ -695,6 +695,130 @@ impl<'a> Context<'a> {
             kind,
             evidence: dedup(vec![a.evidence, b.evidence]),
         };
+        // Grants that need no binding to be created, built first so that the grants of any
+        // role among them can dominate (they are added after the others, in this order).
+        let mut late_grants: Vec<(NodeKey, Step)> = Vec::new();
+        // Rewriting a role one is bound to: `escalate` and `update` on it.
+        for &(binding, role) in holds {
+            let r = &self.index.roles[role];
+            let scope = self.binding_scope(binding);
+            let escalate = pool.iter().find(|h| match (h.cap, r.kind) {
+                (Cap::EscalateRoles(n), RoleKind::Role) => {
+                    n.allows(&r.name) && h.scope.covers(&r.namespace)
+                }
+                (Cap::EscalateClusterRoles(n), RoleKind::ClusterRole) => n.allows(&r.name),
+                _ => false,
+            });
+            let update = pool.iter().find(|h| match (h.cap, r.kind) {
+                (Cap::UpdateRoles(n), RoleKind::Role) => {
+                    n.allows(&r.name) && h.scope.covers(&r.namespace)
+                }
+                (Cap::UpdateClusterRoles(n), RoleKind::ClusterRole) => n.allows(&r.name),
+                _ => false,
+            });
+            if let (Some(e), Some(u)) = (escalate, update) {
+                let mut evidence = vec![
+                    Evidence {
+                        binding: Some(binding),
+                        role: Some(role),
+                        rule: None,
+                    },
+                    e.evidence,
+                    u.evidence,
+                ];
+                evidence = dedup(evidence);
+                late_grants.push((
+                    NodeKey::RoleGrant {
+                        role: GrantedRole::Any,
+                        scope,
+                    },
+                    Step {
+                        kind: StepKind::RewritesRole,
+                        evidence,
+                    },
+                ));
+            }
+        }
+        // Creating a role with any rules (`escalate`), then binding it.
+        let find = |pred: &dyn Fn(&Cap) -> bool| pool.iter().find(|h| pred(h.cap));
+        if let (Some(c), Some(e), Some(rb), Some(b)) = (
+            find(&|c| matches!(c, Cap::CreateRoles)),
+            find(&|c| matches!(c, Cap::EscalateRoles(Names::Any))),
+            find(&|c| matches!(c, Cap::CreateRoleBindings)),
+            find(&|c| matches!(c, Cap::BindRoles(Names::Any))),
+        ) {
+            let scope = [&e.scope, &rb.scope, &b.scope]
+                .iter()
+                .try_fold(c.scope.clone(), |acc, s| acc.intersect(s));
+            if let Some(scope) = scope {
+                late_grants.push((
+                    NodeKey::RoleGrant {
+                        role: GrantedRole::Any,
+                        scope,
+                    },
+                    Step {
+                        kind: StepKind::CreatesRole,
+                        evidence: dedup(vec![c.evidence, e.evidence, rb.evidence, b.evidence]),
+                    },
+                ));
+            }
+        }
+        // Grants of any role (rewriting a role, creating one, or binding any ClusterRole), with
+        // the bindings each needs. A grant of one role that one of them dominates would be dropped by
+        // `drop_dominated`, so it is never built: an identity that may bind every Role of
+        // every namespace would otherwise build one edge per Role of the cluster.
+        let mut any_grants: Vec<(Scope, Vec<BindingId>)> = late_grants
+            .iter()
+            .filter_map(|(key, step)| match key {
+                NodeKey::RoleGrant {
+                    role: GrantedRole::Any,
+                    scope,
+                } => Some((scope.clone(), step.bindings().collect())),
+                _ => None,
+            })
+            .collect();
+        for create in pool {
+            let creates_cluster = matches!(create.cap, Cap::CreateClusterRoleBindings);
+            if !creates_cluster && !matches!(create.cap, Cap::CreateRoleBindings) {
+                continue;
+            }
+            for bind in pool {
+                let Cap::BindClusterRoles(names) = bind.cap else {
+                    continue;
+                };
+                let scope = if creates_cluster {
+                    if bind.scope != Scope::Cluster {
+                        continue;
+                    }
+                    Scope::Cluster
+                } else {
+                    match create.scope.intersect(&bind.scope) {
+                        Some(s) => s,
+                        None => continue,
+                    }
+                };
+                if self.cluster_roles_named(names).contains(&GrantedRole::Any) {
+                    let mut needs: Vec<BindingId> = [create.evidence.binding, bind.evidence.binding]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    needs.sort_unstable();
+                    needs.dedup();
+                    any_grants.push((scope, needs));
+                }
+            }
+        }
+        let dominated = |scope: &Scope, needs: [Option<BindingId>; 2]| {
+            any_grants.iter().any(|(any_scope, bindings)| {
+                let wide_enough = match (any_scope, scope) {
+                    (Scope::Cluster, _) => true,
+                    (Scope::EveryNamespace, Scope::Namespace(_) | Scope::EveryNamespace) => true,
+                    (Scope::Namespace(x), Scope::Namespace(y)) => x == y,
+                    _ => false,
+                };
+                wide_enough && bindings.iter().all(|b| needs.contains(&Some(*b)))
+            })
+        };
         let mut grants: Vec<(NodeKey, Step)> = Vec::new();
         for create in pool {
             let creates_cluster = matches!(create.cap, Cap::CreateClusterRoleBindings);
@@ -729,7 +853,18 @@ impl<'a> Context<'a> {
                         let Some(scope) = create.scope.intersect(&bind.scope) else {
                             continue;
                         };
+                        let needs = [create.evidence.binding, bind.evidence.binding];
+                        let widest = match scope {
+                            Scope::Namespace(_) => scope.clone(),
+                            _ => Scope::EveryNamespace,
+                        };
+                        if dominated(&widest, needs) {
+                            continue;
+                        }
                         for (ns, role) in self.roles_named(&scope, names) {
+                            if dominated(&Scope::Namespace(ns.clone()), needs) {
+                                continue;
+                            }
                             grants.push((
                                 NodeKey::RoleGrant {
                                     role: GrantedRole::Role(role),
@@ -753,8 +888,23 @@ impl<'a> Context<'a> {
                 Cap::UpdateClusterRoleBindings(n) => (true, n),
                 _ => continue,
             };
-            let ids: Vec<BindingId> = if cluster_bindings {
-                self.index.cluster_bindings.clone().collect()
+            // When every `bind` this update could pair with is dominated in every scope the
+            // updated bindings can have, none of its grants would be kept (an identity that
+            // may update every binding would otherwise build one edge per binding).
+            let widest = if cluster_bindings {
+                Scope::Cluster
+            } else {
+                Scope::EveryNamespace
+            };
+            let all_dominated = pool
+                .iter()
+                .filter(|h| matches!(h.cap, Cap::BindRoles(_) | Cap::BindClusterRoles(_)))
+                .all(|h| dominated(&widest, [update.evidence.binding, h.evidence.binding]));
+            if all_dominated {
+                continue;
+            }
+            let ids: std::ops::Range<BindingId> = if cluster_bindings {
+                self.index.cluster_bindings.clone()
             } else {
                 match update.scope.namespace() {
                     Some(ns) => self
@@ -762,9 +912,8 @@ impl<'a> Context<'a> {
                         .namespace_bindings
                         .get(ns)
                         .cloned()
-                        .map(|r| r.collect())
                         .unwrap_or_default(),
-                    None => (self.index.cluster_bindings.end..self.index.bindings.len()).collect(),
+                    None => self.index.cluster_bindings.end..self.index.bindings.len(),
                 }
             };
             for id in ids {
@@ -789,81 +938,21 @@ impl<'a> Context<'a> {
                         }
                 });
                 if let Some(bind) = bind {
+                    let scope = self.binding_scope(id);
+                    if dominated(&scope, [update.evidence.binding, bind.evidence.binding]) {
+                        continue;
+                    }
                     grants.push((
                         NodeKey::RoleGrant {
                             role: GrantedRole::Role(role),
-                            scope: self.binding_scope(id),
+                            scope,
                         },
                         two(update, bind, StepKind::UpdatesBinding(id)),
                     ));
                 }
             }
         }
-        // Rewriting a role one is bound to: `escalate` and `update` on it.
-        for &(binding, role) in holds {
-            let r = &self.index.roles[role];
-            let scope = self.binding_scope(binding);
-            let escalate = pool.iter().find(|h| match (h.cap, r.kind) {
-                (Cap::EscalateRoles(n), RoleKind::Role) => {
-                    n.allows(&r.name) && h.scope.covers(&r.namespace)
-                }
-                (Cap::EscalateClusterRoles(n), RoleKind::ClusterRole) => n.allows(&r.name),
-                _ => false,
-            });
-            let update = pool.iter().find(|h| match (h.cap, r.kind) {
-                (Cap::UpdateRoles(n), RoleKind::Role) => {
-                    n.allows(&r.name) && h.scope.covers(&r.namespace)
-                }
-                (Cap::UpdateClusterRoles(n), RoleKind::ClusterRole) => n.allows(&r.name),
-                _ => false,
-            });
-            if let (Some(e), Some(u)) = (escalate, update) {
-                let mut evidence = vec![
-                    Evidence {
-                        binding: Some(binding),
-                        role: Some(role),
-                        rule: None,
-                    },
-                    e.evidence,
-                    u.evidence,
-                ];
-                evidence = dedup(evidence);
-                grants.push((
-                    NodeKey::RoleGrant {
-                        role: GrantedRole::Any,
-                        scope,
-                    },
-                    Step {
-                        kind: StepKind::RewritesRole,
-                        evidence,
-                    },
-                ));
-            }
-        }
-        // Creating a role with any rules (`escalate`), then binding it.
-        let find = |pred: &dyn Fn(&Cap) -> bool| pool.iter().find(|h| pred(h.cap));
-        if let (Some(c), Some(e), Some(rb), Some(b)) = (
-            find(&|c| matches!(c, Cap::CreateRoles)),
-            find(&|c| matches!(c, Cap::EscalateRoles(Names::Any))),
-            find(&|c| matches!(c, Cap::CreateRoleBindings)),
-            find(&|c| matches!(c, Cap::BindRoles(Names::Any))),
-        ) {
-            let scope = [&e.scope, &rb.scope, &b.scope]
-                .iter()
-                .try_fold(c.scope.clone(), |acc, s| acc.intersect(s));
-            if let Some(scope) = scope {
-                grants.push((
-                    NodeKey::RoleGrant {
-                        role: GrantedRole::Any,
-                        scope,
-                    },
-                    Step {
-                        kind: StepKind::CreatesRole,
-                        evidence: dedup(vec![c.evidence, e.evidence, rb.evidence, b.evidence]),
-                    },
-                ));
-            }
-        }
+        grants.extend(late_grants);
         out.extend(drop_dominated(grants));
 
         // Impersonating a group needs a user (or service account) to impersonate as well.

@@ -8,7 +8,8 @@
 //! the source and the target (each granted edge has capacity 1, facts of the cluster are
 //! uncuttable), turned into bindings and then pruned to a minimal set.
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 use std::fmt;
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
@@ -16,6 +17,7 @@ use petgraph::Direction;
 use petgraph::graph::EdgeIndex;
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::caps::cluster_admin_rules;
 use super::graph::{
@@ -325,6 +327,8 @@ pub struct Reach<'g> {
     entries: Entries,
     dist: Vec<u32>,
     next: Vec<Option<Next>>,
+    /// Built on the first cut asked for, then shared by every source.
+    network: OnceLock<FlowNetwork>,
 }
 
 const UNREACHED: u32 = u32::MAX;
@@ -392,6 +396,7 @@ impl<'g> Reach<'g> {
             entries,
             dist,
             next,
+            network: OnceLock::new(),
         })
     }
 
@@ -452,7 +457,9 @@ impl<'g> Reach<'g> {
         if starts.is_empty() {
             return None;
         }
-        Some(FlowNetwork::build(self, &starts).min_cut())
+        let starts: Vec<usize> = starts.iter().map(|s| s.index()).collect();
+        let network = self.network.get_or_init(|| FlowNetwork::build(self));
+        Some(network.min_cut(&starts))
     }
 }
 
@@ -461,71 +468,79 @@ const INFINITE: u32 = u32::MAX / 4;
 /// Which granted arcs a search ignores.
 #[derive(Clone, Copy)]
 enum Removed<'a> {
-    Some(&'a HashSet<BindingId>),
+    Some(&'a FxHashSet<BindingId>),
     /// Every arc that needs a binding.
     All,
 }
 
-/// The part of the graph between the source and the target, as a flow network.
+/// Every node that reaches the target, as a flow network shared by all sources: node ids are
+/// the graph's, the sink is `n`. Arcs come in pairs (forward, then its residual twin); each
+/// node's arcs are ordered nearest-to-the-target first, so a depth-first search for the sink
+/// usually walks straight down a shortest path instead of exploring the graph around it.
 struct FlowNetwork {
-    /// Local node count; the super source is `n`, the sink `n + 1`.
     n: usize,
     adjacency: Vec<Vec<usize>>,
-    /// (to, capacity, bindings that break the edge).
+    /// (to, capacity, bindings that break the arc).
     arcs: Vec<(usize, u32, Vec<BindingId>)>,
 }
 
+/// One source's flow over the shared network: only the arcs its augmenting paths used.
+#[derive(Default)]
+struct Flow(FxHashMap<usize, u32>);
+
+impl Flow {
+    fn of(&self, forward_arc: usize) -> u32 {
+        self.0.get(&forward_arc).copied().unwrap_or(0)
+    }
+}
+
 impl FlowNetwork {
-    fn build(reach: &Reach<'_>, starts: &[NodeId]) -> FlowNetwork {
+    fn build(reach: &Reach<'_>) -> FlowNetwork {
         let g = &reach.graph.graph;
-        // Nodes reachable from the source that also reach the target.
-        let mut local: std::collections::HashMap<NodeId, usize> = std::collections::HashMap::new();
-        let mut order: Vec<NodeId> = Vec::new();
-        let mut queue: VecDeque<NodeId> = VecDeque::new();
-        for &s in starts {
-            if local.insert(s, order.len()).is_none() {
-                order.push(s);
-                queue.push_back(s);
-            }
-        }
-        while let Some(u) = queue.pop_front() {
-            for e in g.edges_directed(u, Direction::Outgoing) {
-                let v = e.target();
-                if reach.dist[v.index()] != UNREACHED && !local.contains_key(&v) {
-                    local.insert(v, order.len());
-                    order.push(v);
-                    queue.push_back(v);
-                }
-            }
-        }
-        let n = order.len();
+        let n = g.node_count();
         let mut net = FlowNetwork {
             n,
-            adjacency: vec![Vec::new(); n + 2],
+            adjacency: vec![Vec::new(); n + 1],
             arcs: Vec::new(),
         };
-        for &s in starts {
-            net.arc(n, local[&s], INFINITE, Vec::new());
-        }
-        for (i, &u) in order.iter().enumerate() {
+        for u in g.node_indices() {
+            if reach.dist[u.index()] == UNREACHED {
+                continue;
+            }
             for e in g.edges_directed(u, Direction::Outgoing) {
-                if let Some(&j) = local.get(&e.target()) {
+                let v = e.target();
+                if reach.dist[v.index()] != UNREACHED {
                     let bindings: Vec<BindingId> = e.weight().bindings().collect();
                     let cap = if bindings.is_empty() { INFINITE } else { 1 };
-                    net.arc(i, j, cap, bindings);
+                    net.arc(u.index(), v.index(), cap, bindings);
                 }
             }
         }
         for (node, step) in &reach.entries.list {
-            if let Some(&i) = local.get(node) {
-                let bindings: Vec<BindingId> = step
-                    .as_ref()
-                    .map(|s| s.bindings().collect())
-                    .unwrap_or_default();
-                let cap = if bindings.is_empty() { INFINITE } else { 1 };
-                net.arc(i, n + 1, cap, bindings);
-            }
+            let bindings: Vec<BindingId> = step
+                .as_ref()
+                .map(|s| s.bindings().collect())
+                .unwrap_or_default();
+            let cap = if bindings.is_empty() { INFINITE } else { 1 };
+            net.arc(node.index(), n, cap, bindings);
         }
+        // Forward arcs nearest the target first (the sink nearest of all), residual twins last;
+        // ties keep the order arcs were added, so searches are deterministic.
+        let rank = |a: usize| -> u32 {
+            let to = net.arcs[a].0;
+            if a % 2 == 1 {
+                u32::MAX
+            } else if to == n {
+                0
+            } else {
+                reach.dist[to].saturating_add(1)
+            }
+        };
+        let mut adjacency = std::mem::take(&mut net.adjacency);
+        for list in &mut adjacency {
+            list.sort_by_key(|&a| rank(a));
+        }
+        net.adjacency = adjacency;
         net
     }
 
@@ -536,116 +551,125 @@ impl FlowNetwork {
         self.arcs.push((from, 0, Vec::new()));
     }
 
-    /// Whether the sink is reachable from the source, ignoring arcs that a removed binding
-    /// breaks (and, when `residual`, arcs without remaining capacity).
-    fn search(&self, removed: Removed<'_>, residual: bool) -> (Vec<Option<usize>>, bool) {
-        let source = self.n;
-        let sink = self.n + 1;
-        let mut via: Vec<Option<usize>> = vec![None; self.n + 2];
-        let mut seen = vec![false; self.n + 2];
-        seen[source] = true;
-        let mut queue = VecDeque::from([source]);
-        while let Some(u) = queue.pop_front() {
-            for &a in &self.adjacency[u] {
-                let (to, cap, bindings) = &self.arcs[a];
-                let usable = if residual {
-                    *cap > 0
-                } else {
-                    a % 2 == 0
-                        && match removed {
-                            Removed::Some(set) => !bindings.iter().any(|b| set.contains(b)),
-                            Removed::All => bindings.is_empty(),
-                        }
-                };
-                if usable && !seen[*to] {
-                    seen[*to] = true;
-                    via[*to] = Some(a);
-                    if *to == sink {
-                        return (via, true);
-                    }
-                    queue.push_back(*to);
-                }
-            }
+    /// Remaining capacity of an arc under `flow`.
+    fn residual(&self, flow: &Flow, a: usize) -> u32 {
+        if a % 2 == 0 {
+            self.arcs[a].1 - flow.of(a)
+        } else {
+            flow.of(a ^ 1)
         }
-        let reached = via
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if seen[i] {
-                    v.or(Some(usize::MAX))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        (reached, false)
     }
 
-    fn min_cut(mut self) -> Cut {
-        let sink = self.n + 1;
+    /// A depth-first search from the start nodes for the sink, ignoring arcs that a removed
+    /// binding breaks (or, with `flow`, arcs without remaining capacity). Returns the arcs of
+    /// the path found, or `Err` with every node reached when the sink is out of reach.
+    fn search(
+        &self,
+        starts: &[usize],
+        removed: Removed<'_>,
+        flow: Option<&Flow>,
+    ) -> Result<Vec<usize>, FxHashSet<usize>> {
+        let sink = self.n;
+        let mut seen: FxHashSet<usize> = starts.iter().copied().collect();
+        // (node, arc it was entered by, position of the next arc to try)
+        let mut stack: Vec<(usize, Option<usize>, usize)> = Vec::new();
+        for &s in starts {
+            stack.clear();
+            stack.push((s, None, 0));
+            while let Some(top) = stack.last_mut() {
+                let (u, _, position) = *top;
+                let Some(&a) = self.adjacency[u].get(position) else {
+                    stack.pop();
+                    continue;
+                };
+                top.2 += 1;
+                let (to, _, bindings) = &self.arcs[a];
+                let usable = match flow {
+                    Some(flow) => self.residual(flow, a) > 0,
+                    None => {
+                        a % 2 == 0
+                            && match removed {
+                                Removed::Some(set) => !bindings.iter().any(|b| set.contains(b)),
+                                Removed::All => bindings.is_empty(),
+                            }
+                    }
+                };
+                if !usable || !seen.insert(*to) {
+                    continue;
+                }
+                if *to == sink {
+                    let mut path: Vec<usize> = stack.iter().filter_map(|e| e.1).collect();
+                    path.push(a);
+                    return Ok(path);
+                }
+                stack.push((*to, Some(a), 0));
+            }
+        }
+        Err(seen)
+    }
+
+    fn min_cut(&self, starts: &[usize]) -> Cut {
         // A path of facts alone cannot be cut.
-        if self.search(Removed::All, false).1 {
+        if self.search(starts, Removed::All, None).is_ok() {
             return Cut::Uncuttable;
         }
-        let mut flow = 0;
+        let none = FxHashSet::default();
+        let mut flow = Flow::default();
+        let mut total = 0;
         loop {
-            let (via, found) = self.search(Removed::Some(&HashSet::new()), true);
-            if !found {
-                // The residual search's reached set is the source side of the cut.
-                let source_side: Vec<bool> = via.iter().map(Option::is_some).collect();
-                let mut candidates: BTreeSet<BindingId> = BTreeSet::new();
-                for (a, (to, _, bindings)) in self.arcs.iter().enumerate() {
-                    let from = self.arcs[a ^ 1].0;
-                    let forward = a % 2 == 0;
-                    if forward
-                        && (source_side[from] || from == self.n)
-                        && !source_side[*to]
-                        && *to != self.n
-                        && let Some(b) = bindings.iter().min()
-                    {
-                        candidates.insert(*b);
+            let path = match self.search(starts, Removed::Some(&none), Some(&flow)) {
+                Ok(path) => path,
+                Err(source_side) => {
+                    // The nodes the residual search reached are the source side of the cut.
+                    let mut candidates: BTreeSet<BindingId> = BTreeSet::new();
+                    for &u in &source_side {
+                        for &a in &self.adjacency[u] {
+                            let (to, _, bindings) = &self.arcs[a];
+                            if a % 2 == 0
+                                && !source_side.contains(to)
+                                && let Some(b) = bindings.iter().min()
+                            {
+                                candidates.insert(*b);
+                            }
+                        }
                     }
+                    return Cut::Bindings(self.minimal(starts, candidates));
                 }
-                return Cut::Bindings(self.minimal(candidates));
+            };
+            let bottleneck = path
+                .iter()
+                .map(|&a| self.residual(&flow, a))
+                .min()
+                .unwrap_or(0);
+            for &a in &path {
+                // Pushing along a residual twin cancels flow on its forward arc.
+                let (forward, delta) = if a % 2 == 0 {
+                    (a, bottleneck as i64)
+                } else {
+                    (a ^ 1, -(bottleneck as i64))
+                };
+                let now = i64::from(flow.of(forward)) + delta;
+                flow.0.insert(forward, u32::try_from(now).unwrap_or(0));
             }
-            // Augment by the bottleneck along the path.
-            let mut bottleneck = INFINITE;
-            let mut v = sink;
-            while let Some(a) = via[v] {
-                bottleneck = bottleneck.min(self.arcs[a].1);
-                v = self.arcs[a ^ 1].0;
-                if v == self.n {
-                    break;
-                }
-            }
-            let mut v = sink;
-            while let Some(a) = via[v] {
-                self.arcs[a].1 -= bottleneck;
-                self.arcs[a ^ 1].1 += bottleneck;
-                v = self.arcs[a ^ 1].0;
-                if v == self.n {
-                    break;
-                }
-            }
-            flow += bottleneck as usize;
-            if flow > MAX_CUT {
+            total += bottleneck as usize;
+            if total > MAX_CUT {
                 return Cut::TooLarge;
             }
         }
     }
 
     /// Drops every binding whose removal the others make unnecessary.
-    fn minimal(&self, candidates: BTreeSet<BindingId>) -> Vec<BindingId> {
+    fn minimal(&self, starts: &[usize], candidates: BTreeSet<BindingId>) -> Vec<BindingId> {
         let mut kept: Vec<BindingId> = candidates.into_iter().collect();
         let mut i = 0;
         while i < kept.len() {
-            let others: HashSet<BindingId> = kept
+            let others: FxHashSet<BindingId> = kept
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != i)
                 .map(|(_, b)| *b)
                 .collect();
-            if self.search(Removed::Some(&others), false).1 {
+            if self.search(starts, Removed::Some(&others), None).is_ok() {
                 i += 1;
             } else {
                 kept.remove(i);
