@@ -72,6 +72,29 @@ fn the_report_is_identical_at_any_thread_count() {
     assert_eq!(one.stdout, two.stdout);
 }
 
+/// What a what-if binds is placed in the `.ksim` file as its directory names it, like the
+/// manifests, so evidence and snapshots are the same from wherever `kubesim run` starts.
+#[test]
+fn the_report_does_not_depend_on_the_working_directory() {
+    let run = |dir: &str, file: &str| {
+        let out = kubesim()
+            .current_dir(dir)
+            .args(["run", "-v", file])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        // The first line names the file as it was given.
+        text.split_once('\n').unwrap().1.to_string()
+    };
+    // Where a snapshot file is stays a path from the working directory, as given.
+    let from_root = run(".", "scenarios/payments/payments.ksim")
+        .replace("snapshot scenarios/payments/snapshots/", "snapshot snapshots/");
+    let from_dir = run("scenarios/payments", "payments.ksim");
+    assert!(from_root.contains("whatif-bob-admin (payments.ksim:"), "{from_root}");
+    assert_eq!(from_root, from_dir);
+}
+
 const MANIFEST: &str = r#"
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role

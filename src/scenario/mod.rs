@@ -466,8 +466,12 @@ fn push_statement<'a>(
             let mut current = state.clone();
             for step in &whatif.steps {
                 if let StatementKind::Mutate(mutation) = &step.kind {
+                    // Objects a what-if creates are placed in the `.ksim` file named as the
+                    // manifests are (relative to its directory), so snapshots do not depend
+                    // on where `kubesim run` was started.
+                    let placed_in = display_path(path, base_dir);
                     let applied =
-                        current.apply(mutation, &origin_of(ksim_name, &step.origin), base_dir);
+                        current.apply(mutation, &origin_of(&placed_in, &step.origin), base_dir);
                     let outcome = match applied {
                         Ok(next) => {
                             current = next;
