@@ -204,7 +204,9 @@ fn caret_line(text: &str, span: Span) -> (String, usize, usize) {
         .map(|c| if c == '\t' { ' ' } else { c })
         .collect();
     let caret_start = text.get(line_start..start).map_or(0, |t| t.chars().count());
-    let end = span.end.clamp(start, line_start + line.len());
+    // The span may start past the shown line (on a `\r` before the end of the text, say):
+    // then the caret is one column wide where it starts.
+    let end = span.end.min(line_start + line.len()).max(start);
     let end = floor_char_boundary(text, end);
     let caret_len = text.get(start..end).map_or(0, |t| t.chars().count()).max(1);
     (shown, caret_start, caret_len)
