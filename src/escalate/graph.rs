@@ -786,16 +786,8 @@ impl<'a> Context<'a> {
                 let Cap::BindClusterRoles(names) = bind.cap else {
                     continue;
                 };
-                let scope = if creates_cluster {
-                    if bind.scope != Scope::Cluster {
-                        continue;
-                    }
-                    Scope::Cluster
-                } else {
-                    match create.scope.intersect(&bind.scope) {
-                        Some(s) => s,
-                        None => continue,
-                    }
+                let Some(scope) = cluster_role_binding_scope(create, bind) else {
+                    continue;
                 };
                 if self.cluster_roles_named(names).contains(&GrantedRole::Any) {
                     let mut needs: Vec<BindingId> = [create.evidence.binding, bind.evidence.binding]
@@ -828,16 +820,8 @@ impl<'a> Context<'a> {
             for bind in pool {
                 match bind.cap {
                     Cap::BindClusterRoles(names) => {
-                        let scope = if creates_cluster {
-                            if bind.scope != Scope::Cluster {
-                                continue;
-                            }
-                            Scope::Cluster
-                        } else {
-                            match create.scope.intersect(&bind.scope) {
-                                Some(s) => s,
-                                None => continue,
-                            }
+                        let Some(scope) = cluster_role_binding_scope(create, bind) else {
+                            continue;
                         };
                         for role in self.cluster_roles_named(names) {
                             grants.push((
@@ -1263,6 +1247,16 @@ fn dedup(mut evidence: Vec<Evidence>) -> Vec<Evidence> {
     evidence.sort();
     evidence.dedup();
     evidence
+}
+
+/// Where an identity can bind ClusterRoles by creating bindings: a ClusterRoleBinding needs
+/// `bind` cluster-wide, a RoleBinding works where its creation and the `bind` overlap.
+fn cluster_role_binding_scope(create: &Held<'_>, bind: &Held<'_>) -> Option<Scope> {
+    if matches!(create.cap, Cap::CreateClusterRoleBindings) {
+        (bind.scope == Scope::Cluster).then_some(Scope::Cluster)
+    } else {
+        create.scope.intersect(&bind.scope)
+    }
 }
 
 /// Keeps the first of equal edges (same target, kind and grants).
