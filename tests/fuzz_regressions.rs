@@ -60,7 +60,12 @@ fn manifest_load_regressions_point_inside_the_file() {
         let lines = 1 + bytes.iter().filter(|b| matches!(b, b'\n' | b'\r')).count() as u32;
         for d in &loaded.diagnostics {
             assert_eq!(&*d.location.file, name);
-            assert!(d.location.line <= lines, "{}: {}", path.display(), d.message);
+            assert!(
+                d.location.line <= lines,
+                "{}: {}",
+                path.display(),
+                d.message
+            );
         }
     }
 }

@@ -88,10 +88,15 @@ fn the_report_does_not_depend_on_the_working_directory() {
         text.split_once('\n').unwrap().1.to_string()
     };
     // Where a snapshot file is stays a path from the working directory, as given.
-    let from_root = run(".", "scenarios/payments/payments.ksim")
-        .replace("snapshot scenarios/payments/snapshots/", "snapshot snapshots/");
+    let from_root = run(".", "scenarios/payments/payments.ksim").replace(
+        "snapshot scenarios/payments/snapshots/",
+        "snapshot snapshots/",
+    );
     let from_dir = run("scenarios/payments", "payments.ksim");
-    assert!(from_root.contains("whatif-bob-admin (payments.ksim:"), "{from_root}");
+    assert!(
+        from_root.contains("whatif-bob-admin (payments.ksim:"),
+        "{from_root}"
+    );
     assert_eq!(from_root, from_dir);
 }
 

@@ -790,10 +790,11 @@ impl<'a> Context<'a> {
                     continue;
                 };
                 if self.cluster_roles_named(names).contains(&GrantedRole::Any) {
-                    let mut needs: Vec<BindingId> = [create.evidence.binding, bind.evidence.binding]
-                        .into_iter()
-                        .flatten()
-                        .collect();
+                    let mut needs: Vec<BindingId> =
+                        [create.evidence.binding, bind.evidence.binding]
+                            .into_iter()
+                            .flatten()
+                            .collect();
                     needs.sort_unstable();
                     needs.dedup();
                     any_grants.push((scope, needs));

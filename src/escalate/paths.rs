@@ -9,8 +9,8 @@
 //! uncuttable), turned into bindings and then pruned to a minimal set.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 use std::fmt;
+use std::sync::OnceLock;
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use petgraph::Direction;
