@@ -553,7 +553,7 @@ impl FlowNetwork {
 
     /// Remaining capacity of an arc under `flow`.
     fn residual(&self, flow: &Flow, a: usize) -> u32 {
-        if a % 2 == 0 {
+        if a.is_multiple_of(2) {
             self.arcs[a].1 - flow.of(a)
         } else {
             flow.of(a ^ 1)
@@ -643,7 +643,7 @@ impl FlowNetwork {
                 .unwrap_or(0);
             for &a in &path {
                 // Pushing along a residual twin cancels flow on its forward arc.
-                let (forward, delta) = if a % 2 == 0 {
+                let (forward, delta) = if a.is_multiple_of(2) {
                     (a, bottleneck as i64)
                 } else {
                     (a ^ 1, -(bottleneck as i64))

@@ -332,7 +332,6 @@ fn run_scenario(
             &mut show_count,
             path,
             scenario,
-            &ksim_name,
             base_dir,
         );
     }
@@ -420,7 +419,6 @@ fn push_statement<'a>(
     show_count: &mut usize,
     path: &Path,
     scenario: &Scenario,
-    ksim_name: &str,
     base_dir: &Path,
 ) {
     let slot = results.len();
@@ -496,7 +494,6 @@ fn push_statement<'a>(
                         show_count,
                         path,
                         scenario,
-                        ksim_name,
                         base_dir,
                     );
                 }
