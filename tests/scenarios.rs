@@ -290,41 +290,28 @@ fn a_load_of_a_directory_reads_its_manifests() {
     std::fs::write(manifests.join("role.yaml"), role).unwrap();
     std::fs::write(manifests.join("nested/binding.yml"), binding).unwrap();
     std::fs::write(manifests.join("notes.txt"), "not a manifest: {").unwrap();
-    std::fs::write(
-        dir.path().join("test.ksim"),
+    // Runs a scenario file in the directory: (exit code, stdout, stdout and stderr).
+    let run = |ksim: &str| {
+        std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
+        let out = kubesim()
+            .current_dir(dir.path())
+            .args(["run", "test.ksim"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), stdout, all)
+    };
+
+    let (code, text, all) = run(
         "scenario \"s\" {\n  load \"manifests\"\n  expect user:dana can get pods in app\n  whatif \"w\" {\n    apply \"manifests/nested\"\n    expect user:dana can list pods in app\n  }\n}\n",
-    )
-    .unwrap();
-    let out = kubesim()
-        .current_dir(dir.path())
-        .args(["run", "test.ksim"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
     );
+    assert_eq!(code, Some(0), "{all}");
     assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
 
-    std::fs::write(
-        dir.path().join("test.ksim"),
-        "scenario \"s\" {\n  load \"empty\"\n  expect user:dana cannot get pods in app\n}\n",
-    )
-    .unwrap();
-    let out = kubesim()
-        .current_dir(dir.path())
-        .args(["run", "test.ksim"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, all) =
+        run("scenario \"s\" {\n  load \"empty\"\n  expect user:dana cannot get pods in app\n}\n");
+    assert_eq!(code, Some(2));
     assert!(all.contains("holds no manifest"), "{all}");
     assert!(!all.contains("Is a directory"), "{all}");
 }
