@@ -695,8 +695,9 @@ impl<'a> Context<'a> {
             kind,
             evidence: dedup(vec![a.evidence, b.evidence]),
         };
-        // Grants that need no binding to be created, built first so that the grants of any
-        // role among them can dominate (they are added after the others, in this order).
+        // Rewriting a role one is bound to and creating a role with any rules: both grant any
+        // role, so they are built first to dominate the grants below (they still come after
+        // those in the edge list, as they always have).
         let mut late_grants: Vec<(NodeKey, Step)> = Vec::new();
         // Rewriting a role one is bound to: `escalate` and `update` on it.
         for &(binding, role) in holds {

@@ -4,9 +4,9 @@
 //! or a role, which an identity reaches when it holds rules covering the role's rules.
 //!
 //! Shortest paths come from one breadth-first search backwards from the target, so asking
-//! for every source costs one pass. Cuts are a maximum flow over the part of the graph between
-//! the source and the target (each granted edge has capacity 1, facts of the cluster are
-//! uncuttable), turned into bindings and then pruned to a minimal set.
+//! for every source costs one pass. Cuts are a maximum flow from the source to the target over
+//! one network per target shared by every source (each granted edge has capacity 1, facts of
+//! the cluster are uncuttable), turned into bindings and then pruned to a minimal set.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -340,32 +340,7 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
 /// Adds `by` to the document index of every object of `cluster` (decoded from a piece whose
 /// documents were numbered from 0).
 fn shift_documents(cluster: &mut Cluster, by: u32) {
-    // Destructured in full so that a new kind of object cannot be forgotten here.
-    let Cluster {
-        roles,
-        cluster_roles,
-        role_bindings,
-        cluster_role_bindings,
-        service_accounts,
-        namespaces,
-        secrets,
-        workloads,
-        custom_resources,
-        skipped: _,
-        per_namespace: _,
-    } = cluster;
-    let origins = roles
-        .iter_mut()
-        .map(|o| &mut o.origin)
-        .chain(cluster_roles.iter_mut().map(|o| &mut o.origin))
-        .chain(role_bindings.iter_mut().map(|o| &mut o.origin))
-        .chain(cluster_role_bindings.iter_mut().map(|o| &mut o.origin))
-        .chain(service_accounts.iter_mut().map(|o| &mut o.origin))
-        .chain(namespaces.iter_mut().map(|o| &mut o.origin))
-        .chain(secrets.iter_mut().map(|o| &mut o.origin))
-        .chain(workloads.iter_mut().map(|o| &mut o.origin))
-        .chain(custom_resources.iter_mut().map(|o| &mut o.origin));
-    for origin in origins {
+    for origin in cluster.origins_mut() {
         origin.document = origin.document.saturating_add(by);
     }
 }
@@ -484,24 +459,8 @@ mod tests {
 
     /// Every object's origin, in the order of the documents.
     fn origins(cluster: &Cluster) -> Vec<Origin> {
-        let mut all: Vec<Origin> = cluster
-            .roles
-            .iter()
-            .map(|o| o.origin.clone())
-            .chain(cluster.cluster_roles.iter().map(|o| o.origin.clone()))
-            .chain(cluster.role_bindings.iter().map(|o| o.origin.clone()))
-            .chain(
-                cluster
-                    .cluster_role_bindings
-                    .iter()
-                    .map(|o| o.origin.clone()),
-            )
-            .chain(cluster.service_accounts.iter().map(|o| o.origin.clone()))
-            .chain(cluster.namespaces.iter().map(|o| o.origin.clone()))
-            .chain(cluster.secrets.iter().map(|o| o.origin.clone()))
-            .chain(cluster.workloads.iter().map(|o| o.origin.clone()))
-            .chain(cluster.custom_resources.iter().map(|o| o.origin.clone()))
-            .collect();
+        let mut cluster = cluster.clone();
+        let mut all: Vec<Origin> = cluster.origins_mut().map(|o| o.clone()).collect();
         all.sort_by_key(|o| (o.document, o.item));
         all
     }

@@ -609,27 +609,6 @@ pub fn locate(
     SpanTree::parse(text, offset, offset_line).map(|tree| tree.locate(path))
 }
 
-/// The 1-based (line, column) of the node at `path`, or `None` when it is not in the manifest.
-pub fn locate_exact(
-    text: &str,
-    offset: usize,
-    offset_line: u32,
-    path: &[PathSegment],
-) -> Option<(u32, u32)> {
-    SpanTree::parse(text, offset, offset_line)?.locate_exact(path)
-}
-
-/// Like [`locate`], but for a path ending in a mapping key, the position of the key itself
-/// (where an unknown field is written) rather than of its value.
-pub fn locate_key(
-    text: &str,
-    offset: usize,
-    offset_line: u32,
-    path: &[PathSegment],
-) -> Option<(u32, u32)> {
-    SpanTree::parse(text, offset, offset_line).map(|tree| tree.locate_key(path))
-}
-
 /// The length of the first document of `text`: one JSON value, or YAML up to the next `---`
 /// marker line.
 pub(crate) fn document_end(text: &str) -> usize {

@@ -201,6 +201,35 @@ impl Cluster {
         counts
     }
 
+    /// The origin of every object, kind by kind.
+    pub fn origins_mut(&mut self) -> impl Iterator<Item = &mut Origin> {
+        // Destructured in full so that a new kind of object cannot be forgotten here.
+        let Cluster {
+            roles,
+            cluster_roles,
+            role_bindings,
+            cluster_role_bindings,
+            service_accounts,
+            namespaces,
+            secrets,
+            workloads,
+            custom_resources,
+            skipped: _,
+            per_namespace: _,
+        } = self;
+        roles
+            .iter_mut()
+            .map(|o| &mut o.origin)
+            .chain(cluster_roles.iter_mut().map(|o| &mut o.origin))
+            .chain(role_bindings.iter_mut().map(|o| &mut o.origin))
+            .chain(cluster_role_bindings.iter_mut().map(|o| &mut o.origin))
+            .chain(service_accounts.iter_mut().map(|o| &mut o.origin))
+            .chain(namespaces.iter_mut().map(|o| &mut o.origin))
+            .chain(secrets.iter_mut().map(|o| &mut o.origin))
+            .chain(workloads.iter_mut().map(|o| &mut o.origin))
+            .chain(custom_resources.iter_mut().map(|o| &mut o.origin))
+    }
+
     /// Appends every object of `other` (used to merge files and built-in defaults).
     pub fn extend(&mut self, other: Cluster) {
         self.roles.extend(other.roles);
