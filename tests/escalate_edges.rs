@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use kubesim::escalate::graph::GrantedRole;
 use kubesim::escalate::paths::Reach;
 use kubesim::escalate::{
     Cut, EscalationGraph, EscalationOptions, Hop, HopEnd, NodeKey, Source, StepKind, Target,
@@ -652,4 +653,77 @@ fn multi_hop_shortest_path_and_minimal_cuts() {
         p.iter()
             .any(|h| matches!(h.step.kind, StepKind::PrivilegedPod { .. }))
     }));
+}
+
+/// Role grants of an identity, as the graph holds them.
+fn role_grants_of_alice(yaml: &str) -> Vec<NodeKey> {
+    let index = index(yaml);
+    let graph = EscalationGraph::build(&index, &EscalationOptions::default());
+    let alice = graph.node(&NodeKey::User("alice".into())).unwrap();
+    let mut grants: Vec<NodeKey> = graph
+        .graph
+        .neighbors(alice)
+        .map(|n| graph.graph[n].clone())
+        .filter(|k| matches!(k, NodeKey::RoleGrant { .. }))
+        .collect();
+    grants.sort();
+    grants
+}
+
+/// A grant of one Role is left out only when a grant of any role needs no other binding:
+/// here binding any ClusterRole takes a second binding, so the grant of the Role alone stays
+/// (a reviewer who removes that second binding must still see it); with both rights in one
+/// binding, the grant of any role stands in for it and the Role is still reached.
+#[test]
+fn a_role_grant_stays_unless_a_grant_of_any_role_needs_no_more_bindings() {
+    let binder = grant(
+        "a",
+        "binder",
+        ALICE,
+        "{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}\n- {apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [bind], resourceNames: [ns-admin]}",
+    );
+    let any_cluster_role = grant(
+        "",
+        "anybind",
+        ALICE,
+        "{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}",
+    );
+    let two_bindings = [ADMIN_ROLE.to_string(), binder.clone(), any_cluster_role].concat();
+    let grants = role_grants_of_alice(&two_bindings);
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    assert!(grants.iter().any(|k| matches!(
+        k,
+        NodeKey::RoleGrant {
+            role: GrantedRole::Role(_),
+            ..
+        }
+    )));
+    assert!(grants.iter().any(|k| matches!(
+        k,
+        NodeKey::RoleGrant {
+            role: GrantedRole::Any,
+            ..
+        }
+    )));
+
+    let one_binding = [
+        ADMIN_ROLE.to_string(),
+        binder.replace(
+            "resourceNames: [ns-admin]}",
+            "resourceNames: [ns-admin]}\n- {apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind]}",
+        ),
+    ]
+    .concat();
+    let grants = role_grants_of_alice(&one_binding);
+    assert!(
+        matches!(
+            grants.as_slice(),
+            [NodeKey::RoleGrant {
+                role: GrantedRole::Any,
+                ..
+            }]
+        ),
+        "{grants:?}"
+    );
+    assert!(reaches(&one_binding, "user:alice", "role:a/ns-admin"));
 }
