@@ -6,6 +6,8 @@ use kubesim::graph::RbacIndex;
 use kubesim::graph::defaults;
 use kubesim::graph::index::BindingKind;
 use kubesim::manifest::{LoadOptions, load_str};
+use kubesim::rbac::authorize::authorize;
+use kubesim::rbac::request::{Action, Request, UserInfo};
 
 fn index_of(text: &str) -> RbacIndex {
     let loaded = load_str("test.yaml", text, &LoadOptions::default());
@@ -197,4 +199,65 @@ rules: [{apiGroups: [""], resources: [pods], verbs: [delete]}]
         index.diagnostics[0].to_string(),
         "dup.yaml:2:1: warning: ClusterRole `dup` is defined again at dup.yaml:7; the later definition is used"
     );
+}
+
+/// The reason names the binding's first subject that applies to the user, whichever subject
+/// led the decision to the binding; a user with more groups than the decision keeps at hand
+/// gets the same answer.
+#[test]
+fn the_reason_names_the_first_subject_that_applies() {
+    let text = r#"
+kind: ClusterRole
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+---
+kind: RoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: readers, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}
+subjects:
+- {kind: Robot, name: alice}
+- {kind: User, name: bob}
+- {kind: ServiceAccount, name: ci}
+- {kind: Group, name: devs}
+- {kind: User, name: alice}
+---
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: many-groups}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nothing}
+"#;
+    // Forty groups that some binding names, more than a decision keeps at hand.
+    let subjects: String = (0..40)
+        .map(|k| format!("- {{kind: Group, name: g{k}}}\n"))
+        .collect();
+    let index = index_of(&format!("{text}subjects:\n{subjects}"));
+    let reason = |user: &str, groups: Vec<String>| {
+        let request = Request::new(
+            UserInfo::new(user, groups),
+            Action::resource("get", "", "pods", "", "team", ""),
+        );
+        let decision = authorize(&index, &request);
+        assert!(decision.allowed, "{user}");
+        decision.reason(&index)
+    };
+    let by = |subject: &str| {
+        format!(
+            r#"RBAC: allowed by RoleBinding "readers/team" of ClusterRole "reader" to {subject}"#
+        )
+    };
+    // Found through the user name, named by the group listed before it.
+    assert_eq!(reason("alice", vec!["devs".into()]), by(r#"Group "devs""#));
+    assert_eq!(reason("alice", vec![]), by(r#"User "alice""#));
+    // The service account's namespace is the binding's.
+    assert_eq!(
+        reason("system:serviceaccount:team:ci", vec!["devs".into()]),
+        by(r#"ServiceAccount "ci/team""#)
+    );
+    let many: Vec<String> = (0..40)
+        .map(|k| format!("g{k}"))
+        .chain(["devs".into()])
+        .collect();
+    assert_eq!(reason("alice", many), by(r#"Group "devs""#));
 }

@@ -1,12 +1,14 @@
 //! The decision hot path's view of the index: every string a rule compares (verbs, API groups,
-//! resources, subresources, resource names) interned to an integer, each role's rules as flat
-//! integer lists, and one subject table keyed by (subject, scope) instead of maps of strings.
+//! resources, subresources, resource names) interned to an integer, each role's rules as one
+//! contiguous run of integers, and one subject table keyed by (subject, scope) instead of maps
+//! of strings.
 //!
-//! A request is interned once (a handful of hash lookups); after that, finding the allowing
-//! binding compares integers only and touches a few small contiguous arrays, which is what
-//! keeps a decision well under a microsecond on an index of tens of thousands of bindings.
-//! Anything the integer form cannot express exactly (non-resource URLs, a resource containing
-//! `/`) is left to the string matcher, so both paths give the same answers.
+//! A request is interned once (a handful of lookups in tables that keep short keys in place);
+//! after that, finding the allowing binding compares integers only and touches a few small
+//! contiguous arrays, which is what keeps a decision well under a microsecond on an index of
+//! tens of thousands of bindings. Anything the integer form cannot express exactly
+//! (non-resource URLs, a resource containing `/`) is left to the string matcher, so both paths
+//! give the same answers.
 
 use std::ops::Range;
 
@@ -25,47 +27,114 @@ const ANY_RESOURCE: u32 = u32::MAX - 2;
 /// The scope of ClusterRoleBindings in the subject table.
 const CLUSTER_SCOPE: u32 = u32::MAX;
 /// A binding whose roleRef points at nothing.
-const NO_ROLE: u32 = u32::MAX;
+pub const NO_ROLE: u32 = u32::MAX;
+
+/// The longest key a [`StrMap`] keeps inside its table.
+const INLINE_KEY_LEN: usize = 63;
+
+/// A key of at most [`INLINE_KEY_LEN`] bytes, zero-padded, with its length in the last byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct InlineKey([u8; INLINE_KEY_LEN + 1]);
+
+impl InlineKey {
+    fn new(s: &str) -> Option<InlineKey> {
+        let len = u8::try_from(s.len())
+            .ok()
+            .filter(|&n| usize::from(n) <= INLINE_KEY_LEN)?;
+        let mut bytes = [0; INLINE_KEY_LEN + 1];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        bytes[INLINE_KEY_LEN] = len;
+        Some(InlineKey(bytes))
+    }
+}
+
+/// A string-keyed map for the decision hot path. Short keys live in the table itself as
+/// fixed-size arrays, so a lookup compares them in place: no pointer to follow, and no call
+/// to libc's `memcmp`, whose masked vector loads for short strings take a slow microcode
+/// path on some CPUs when the string ends just before an unmapped page (about 160 ns a
+/// comparison instead of 2). Longer keys go through an ordinary map.
+#[derive(Debug, Clone)]
+struct StrMap<V> {
+    short: FxHashMap<InlineKey, V>,
+    long: FxHashMap<Box<str>, V>,
+}
+
+impl<V> Default for StrMap<V> {
+    fn default() -> Self {
+        StrMap {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+        }
+    }
+}
+
+impl<V: Copy> StrMap<V> {
+    fn get(&self, key: &str) -> Option<V> {
+        match InlineKey::new(key) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+
+    fn insert(&mut self, key: &str, value: V) {
+        match InlineKey::new(key) {
+            Some(k) => self.short.insert(k, value),
+            None => self.long.insert(key.into(), value),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    /// The value of `key`, inserting `make(len)` first if absent.
+    fn get_or_insert(&mut self, key: &str, make: impl FnOnce(usize) -> V) -> V {
+        if let Some(v) = self.get(key) {
+            return v;
+        }
+        let v = make(self.len());
+        self.insert(key, v);
+        v
+    }
+
+    fn map_values<W>(self, mut f: impl FnMut(V) -> W) -> StrMap<W> {
+        StrMap {
+            short: self.short.into_iter().map(|(k, v)| (k, f(v))).collect(),
+            long: self.long.into_iter().map(|(k, v)| (k, f(v))).collect(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default)]
-struct Interner(FxHashMap<Box<str>, u32>);
+struct Interner(StrMap<u32>);
 
 impl Interner {
     fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.0.get(s) {
-            return id;
-        }
-        let id = u32::try_from(self.0.len()).unwrap_or(UNKNOWN);
-        self.0.insert(s.into(), id);
-        id
+        self.0
+            .get_or_insert(s, |len| u32::try_from(len).unwrap_or(UNKNOWN))
     }
 
     fn get(&self, s: &str) -> u32 {
-        self.0.get(s).copied().unwrap_or(UNKNOWN)
+        self.0.get(s).unwrap_or(UNKNOWN)
     }
 }
 
-/// A rule's resource-request part; each list is a range of [`CompiledRules::ids`].
-#[derive(Debug, Clone)]
-struct CompiledRule {
-    all_verbs: bool,
-    all_groups: bool,
-    all_resources: bool,
-    verbs: Range<u32>,
-    groups: Range<u32>,
-    /// (resource or [`ANY_RESOURCE`], subresource or [`NO_SUBRESOURCE`]) pairs, flattened.
-    resources: Range<u32>,
-    /// Empty: any name (or none).
-    names: Range<u32>,
-}
+/// Flags of a compiled rule: `*` among its verbs, API groups or resources.
+const ALL_VERBS: u32 = 1;
+const ALL_GROUPS: u32 = 2;
+const ALL_RESOURCES: u32 = 4;
 
 /// The rules of every role of an index, in the same order as their effective rules.
+///
+/// Each role's rules are one contiguous run of words, so checking a role reads one short
+/// stretch of memory. A rule is its flags, then four counted lists: verbs, API groups,
+/// (resource or [`ANY_RESOURCE`], subresource or [`NO_SUBRESOURCE`]) pairs flattened, and
+/// resource names (empty: any name, or none).
 #[derive(Debug, Clone, Default)]
 pub struct CompiledRules {
     symbols: Interner,
-    ids: Vec<u32>,
-    rules: Vec<CompiledRule>,
-    /// Per role: its range of `rules`.
+    words: Vec<u32>,
+    /// Per role: its run of `words`.
     roles: Vec<Range<u32>>,
 }
 
@@ -83,68 +152,65 @@ fn offset(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
+/// Splits a counted list off the front of `words`.
+fn counted(words: &[u32]) -> (&[u32], &[u32]) {
+    match words.split_first() {
+        Some((&n, rest)) => rest.split_at((n as usize).min(rest.len())),
+        None => (&[], &[]),
+    }
+}
+
 impl CompiledRules {
     pub fn build(roles: &[IndexedRole]) -> CompiledRules {
         let mut c = CompiledRules::default();
         for role in roles {
-            let start = offset(c.rules.len());
+            let start = offset(c.words.len());
             for effective in &role.rules {
-                let rule = c.compile(&effective.rule);
-                c.rules.push(rule);
+                c.compile(&effective.rule);
             }
-            c.roles.push(start..offset(c.rules.len()));
+            c.roles.push(start..offset(c.words.len()));
         }
         c
     }
 
-    fn compile(&mut self, rule: &PolicyRule) -> CompiledRule {
+    fn compile(&mut self, rule: &PolicyRule) {
         let all = |v: &[String]| v.iter().any(|s| s == "*");
         let groups = rule.api_groups.as_deref().unwrap_or_default();
         let resources = rule.resources.as_deref().unwrap_or_default();
         let names = rule.resource_names.as_deref().unwrap_or_default();
-
-        let start = offset(self.ids.len());
-        for v in &rule.verbs {
-            let id = self.symbols.intern(v);
-            self.ids.push(id);
+        let mut flags = 0;
+        if all(&rule.verbs) {
+            flags |= ALL_VERBS;
         }
-        let verbs = start..offset(self.ids.len());
-
-        let start = offset(self.ids.len());
-        for g in groups {
-            let id = self.symbols.intern(g);
-            self.ids.push(id);
+        if all(groups) {
+            flags |= ALL_GROUPS;
         }
-        let group_ids = start..offset(self.ids.len());
+        if all(resources) {
+            flags |= ALL_RESOURCES;
+        }
+        self.words.push(flags);
 
-        let start = offset(self.ids.len());
+        let verbs: Vec<u32> = rule.verbs.iter().map(|v| self.symbols.intern(v)).collect();
+        self.push_counted(&verbs);
+        let group_ids: Vec<u32> = groups.iter().map(|g| self.symbols.intern(g)).collect();
+        self.push_counted(&group_ids);
+        let mut pairs = Vec::with_capacity(resources.len() * 2);
         for r in resources {
             let (resource, subresource) = match r.split_once('/') {
                 Some(("*", sub)) => (ANY_RESOURCE, self.symbols.intern(sub)),
                 Some((res, sub)) => (self.symbols.intern(res), self.symbols.intern(sub)),
                 None => (self.symbols.intern(r), NO_SUBRESOURCE),
             };
-            self.ids.push(resource);
-            self.ids.push(subresource);
+            pairs.extend([resource, subresource]);
         }
-        let resource_ids = start..offset(self.ids.len());
+        self.push_counted(&pairs);
+        let name_ids: Vec<u32> = names.iter().map(|n| self.symbols.intern(n)).collect();
+        self.push_counted(&name_ids);
+    }
 
-        let start = offset(self.ids.len());
-        for n in names {
-            let id = self.symbols.intern(n);
-            self.ids.push(id);
-        }
-        let name_ids = start..offset(self.ids.len());
-
-        CompiledRule {
-            all_verbs: all(&rule.verbs),
-            all_groups: all(groups),
-            all_resources: all(resources),
-            verbs,
-            groups: group_ids,
-            resources: resource_ids,
-            names: name_ids,
-        }
+    fn push_counted(&mut self, list: &[u32]) {
+        self.words.push(offset(list.len()));
+        self.words.extend_from_slice(list);
     }
 
     /// The interned form of a resource request, or `None` when only the string matcher can
@@ -166,29 +232,34 @@ impl CompiledRules {
         })
     }
 
-    fn list(&self, range: &Range<u32>) -> &[u32] {
-        &self.ids[range.start as usize..range.end as usize]
-    }
-
-    fn rule_allows(&self, rule: &CompiledRule, a: &CompiledAction) -> bool {
-        (rule.all_verbs || self.list(&rule.verbs).contains(&a.verb))
-            && (rule.all_groups || self.list(&rule.groups).contains(&a.group))
-            && (rule.all_resources
-                || self.list(&rule.resources).chunks_exact(2).any(|pair| {
-                    if pair[0] == ANY_RESOURCE {
-                        a.subresource != NO_SUBRESOURCE && pair[1] == a.subresource
-                    } else {
-                        pair[0] == a.resource && pair[1] == a.subresource
-                    }
-                }))
-            && (rule.names.is_empty() || self.list(&rule.names).contains(&a.name))
-    }
-
     /// The index of the first effective rule of `role` that allows the action.
-    pub fn first_allowing(&self, role: usize, action: &CompiledAction) -> Option<usize> {
+    pub fn first_allowing(&self, role: usize, a: &CompiledAction) -> Option<usize> {
         let range = self.roles.get(role)?;
-        let rules = &self.rules[range.start as usize..range.end as usize];
-        rules.iter().position(|r| self.rule_allows(r, action))
+        let mut words = &self.words[range.start as usize..range.end as usize];
+        let mut k = 0;
+        while let Some((&flags, rest)) = words.split_first() {
+            let (verbs, rest) = counted(rest);
+            let (groups, rest) = counted(rest);
+            let (pairs, rest) = counted(rest);
+            let (names, rest) = counted(rest);
+            words = rest;
+            let allows = (flags & ALL_VERBS != 0 || verbs.contains(&a.verb))
+                && (flags & ALL_GROUPS != 0 || groups.contains(&a.group))
+                && (flags & ALL_RESOURCES != 0
+                    || pairs.chunks_exact(2).any(|pair| {
+                        if pair[0] == ANY_RESOURCE {
+                            a.subresource != NO_SUBRESOURCE && pair[1] == a.subresource
+                        } else {
+                            pair[0] == a.resource && pair[1] == a.subresource
+                        }
+                    }))
+                && (names.is_empty() || names.contains(&a.name));
+            if allows {
+                return Some(k);
+            }
+            k += 1;
+        }
+        None
     }
 }
 
@@ -197,28 +268,51 @@ impl CompiledRules {
 /// A `User` subject and a `ServiceAccount` subject both match when the request's user name is
 /// one exact string (`NAME`, or `system:serviceaccount:NS:NAME`), so both are keyed by that
 /// string; groups have their own table. Each (subject, scope) holds its bindings in visiting
-/// order without duplicates.
+/// order without duplicates. A subject's ClusterRoleBindings sit in its own table entry, so the
+/// lookup of the name finds them; its RoleBindings are one integer-keyed lookup per namespace.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledSubjects {
-    namespaces: FxHashMap<Box<str>, u32>,
-    users: FxHashMap<Box<str>, u32>,
-    groups: FxHashMap<Box<str>, u32>,
-    lists: FxHashMap<(u32, u32), Range<u32>>,
-    bindings: Vec<u32>,
+    namespaces: StrMap<u32>,
+    users: StrMap<SubjectSlot>,
+    groups: StrMap<SubjectSlot>,
+    /// (slot, namespace scope) packed as `slot << 32 | scope` → a range of `bindings`.
+    namespaced_lists: FxHashMap<u64, (u32, u32)>,
+    /// The lists: (binding, its role or [`NO_ROLE`]), the role beside the binding so that
+    /// a decision need not look it up.
+    bindings: Vec<(u32, u32)>,
     /// Per binding: its role, or [`NO_ROLE`].
     binding_role: Vec<u32>,
-    /// Per binding: the ranks of its subjects, a range of `subject_ranks`.
+    /// Per binding: a range of `subject_ranks` and `subject_slots`, in the order of its
+    /// subjects.
     binding_subjects: Vec<Range<u32>>,
     subject_ranks: Vec<u32>,
+    /// The slot of each subject, or [`NO_SLOT`] for one that matches no user.
+    subject_slots: Vec<u32>,
     /// Per rank: one (binding, subject index) that holds that subject. Ranks number the
     /// distinct subjects of all bindings in (kind, namespace, name) order.
     rank_holders: Vec<(u32, u32)>,
 }
 
+/// A user name or group that some binding names: its slot (unique across users and groups),
+/// its ClusterRoleBindings, and whether it has any RoleBinding.
+#[derive(Debug, Clone, Copy)]
+pub struct SubjectSlot {
+    pub slot: u32,
+    cluster: (u32, u32),
+    namespaced: bool,
+}
+
+/// A binding subject that matches no user (an unknown kind, or a ClusterRoleBinding's service
+/// account without a namespace).
+const NO_SLOT: u32 = u32::MAX;
+
 impl CompiledSubjects {
     pub fn build(bindings: &[IndexedBinding]) -> CompiledSubjects {
         let mut c = CompiledSubjects::default();
+        let mut users: StrMap<u32> = StrMap::default();
+        let mut groups: StrMap<u32> = StrMap::default();
         let mut lists: FxHashMap<(u32, u32), Vec<u32>> = FxHashMap::default();
+        let mut slots_per_binding: Vec<Vec<u32>> = Vec::with_capacity(bindings.len());
         for (id, b) in bindings.iter().enumerate() {
             let id = offset(id);
             c.binding_role.push(
@@ -228,43 +322,67 @@ impl CompiledSubjects {
             );
             let scope = match b.kind {
                 BindingKind::ClusterRoleBinding => CLUSTER_SCOPE,
-                BindingKind::RoleBinding => intern(&mut c.namespaces, &b.namespace),
+                BindingKind::RoleBinding => c.namespaces.get_or_insert(&b.namespace, offset),
             };
+            let mut slots = Vec::with_capacity(b.subjects.len());
             for s in &b.subjects {
                 let slot = match s.kind.as_str() {
-                    "User" => intern_slot(&mut c.users, &s.name, &c.groups),
-                    "Group" => intern_slot(&mut c.groups, &s.name, &c.users),
+                    "User" => intern_slot(&mut users, &s.name, &groups),
+                    "Group" => intern_slot(&mut groups, &s.name, &users),
                     "ServiceAccount" => {
                         let ns = match s.namespace.as_deref() {
                             Some(ns) if !ns.is_empty() => ns,
                             _ => b.namespace.as_str(),
                         };
                         if ns.is_empty() {
-                            continue;
+                            NO_SLOT
+                        } else {
+                            let user = service_account_user(ns, &s.name);
+                            intern_slot(&mut users, &user, &groups)
                         }
-                        let user = service_account_user(ns, &s.name);
-                        intern_slot(&mut c.users, &user, &c.groups)
                     }
-                    _ => continue,
+                    _ => NO_SLOT,
                 };
+                slots.push(slot);
+                if slot == NO_SLOT {
+                    continue;
+                }
                 let list = lists.entry((slot, scope)).or_default();
                 if list.last() != Some(&id) {
                     list.push(id);
                 }
             }
+            slots_per_binding.push(slots);
         }
-        for (key, list) in lists {
+        let mut cluster_lists = vec![(0, 0); users.len() + groups.len()];
+        let mut namespaced = vec![false; users.len() + groups.len()];
+        for ((slot, scope), list) in lists {
             let start = offset(c.bindings.len());
-            c.bindings.extend_from_slice(&list);
-            c.lists.insert(key, start..offset(c.bindings.len()));
+            c.bindings
+                .extend(list.iter().map(|&id| (id, c.binding_role[id as usize])));
+            let range = (start, offset(c.bindings.len()));
+            if scope == CLUSTER_SCOPE {
+                cluster_lists[slot as usize] = range;
+            } else {
+                namespaced[slot as usize] = true;
+                c.namespaced_lists
+                    .insert(u64::from(slot) << 32 | u64::from(scope), range);
+            }
         }
-        c.rank_subjects(bindings);
+        let entry = |slot: u32| SubjectSlot {
+            slot,
+            cluster: cluster_lists[slot as usize],
+            namespaced: namespaced[slot as usize],
+        };
+        c.users = users.map_values(entry);
+        c.groups = groups.map_values(entry);
+        c.rank_subjects(bindings, slots_per_binding);
         c
     }
 
     /// Numbers the distinct subjects in (kind, namespace, name) order, so that sorting by rank
-    /// is sorting by subject.
-    fn rank_subjects(&mut self, bindings: &[IndexedBinding]) {
+    /// is sorting by subject, and lays out each binding's ranks and slots.
+    fn rank_subjects(&mut self, bindings: &[IndexedBinding], slots: Vec<Vec<u32>>) {
         let mut all: Vec<((&str, &str, &str), u32, u32)> = Vec::new();
         for (id, b) in bindings.iter().enumerate() {
             for (k, s) in b.subjects.iter().enumerate() {
@@ -282,11 +400,12 @@ impl CompiledSubjects {
             let rank = offset(self.rank_holders.len() - 1);
             ranks[binding as usize].push((k, rank));
         }
-        for mut per_binding in ranks {
+        for (mut per_binding, slots) in ranks.into_iter().zip(slots) {
             per_binding.sort_unstable();
             let start = offset(self.subject_ranks.len());
             self.subject_ranks
                 .extend(per_binding.into_iter().map(|(_, rank)| rank));
+            self.subject_slots.extend(slots);
             self.binding_subjects
                 .push(start..offset(self.subject_ranks.len()));
         }
@@ -294,24 +413,48 @@ impl CompiledSubjects {
 
     /// The namespace's scope, if any RoleBinding is in it.
     pub fn namespace(&self, namespace: &str) -> Option<u32> {
-        self.namespaces.get(namespace).copied()
+        self.namespaces.get(namespace)
     }
 
-    pub fn user_slot(&self, user: &str) -> Option<u32> {
-        self.users.get(user).copied()
+    /// The slot of a user name, if some binding names it (as a User or a ServiceAccount).
+    pub fn user(&self, user: &str) -> Option<SubjectSlot> {
+        self.users.get(user)
     }
 
-    pub fn group_slot(&self, group: &str) -> Option<u32> {
-        self.groups.get(group).copied()
+    /// The slot of a group, if some binding names it.
+    pub fn group(&self, group: &str) -> Option<SubjectSlot> {
+        self.groups.get(group)
     }
 
-    /// The bindings of a subject slot in the cluster scope, then in `namespace`'s scope.
-    pub fn for_each_list(&self, slot: u32, namespace: Option<u32>, mut visit: impl FnMut(&[u32])) {
-        for scope in [Some(CLUSTER_SCOPE), namespace].into_iter().flatten() {
-            if let Some(range) = self.lists.get(&(slot, scope)) {
-                visit(&self.bindings[range.start as usize..range.end as usize]);
-            }
+    /// The bindings of a subject slot in the cluster scope, then in `namespace`'s scope, each
+    /// with its role ([`CompiledSubjects::role_of`] of the binding, as a raw id).
+    pub fn for_each_list(
+        &self,
+        subject: SubjectSlot,
+        namespace: Option<u32>,
+        mut visit: impl FnMut(&[(u32, u32)]),
+    ) {
+        let (start, end) = subject.cluster;
+        if start < end {
+            visit(&self.bindings[start as usize..end as usize]);
         }
+        if subject.namespaced
+            && let Some(scope) = namespace
+            && let Some(&(start, end)) = self
+                .namespaced_lists
+                .get(&(u64::from(subject.slot) << 32 | u64::from(scope)))
+        {
+            visit(&self.bindings[start as usize..end as usize]);
+        }
+    }
+
+    /// The index of the binding's first subject whose slot is one of `slots`: the subject the
+    /// reason string names.
+    pub fn first_subject_in(&self, binding: usize, slots: &[u32]) -> Option<usize> {
+        let range = self.binding_subjects.get(binding)?;
+        self.subject_slots[range.start as usize..range.end as usize]
+            .iter()
+            .position(|s| slots.contains(s))
     }
 
     /// The subject ranks of a binding, in the order of its subjects.
@@ -350,27 +493,10 @@ pub fn subject_key<'a>(
     (s.kind.as_str(), namespace, s.name.as_str())
 }
 
-fn intern(map: &mut FxHashMap<Box<str>, u32>, s: &str) -> u32 {
-    if let Some(&id) = map.get(s) {
-        return id;
-    }
-    let id = offset(map.len());
-    map.insert(s.into(), id);
-    id
-}
-
 /// Slots are shared between the user and group tables, so a slot names one subject.
-fn intern_slot(
-    map: &mut FxHashMap<Box<str>, u32>,
-    s: &str,
-    other: &FxHashMap<Box<str>, u32>,
-) -> u32 {
-    if let Some(&id) = map.get(s) {
-        return id;
-    }
-    let id = offset(map.len() + other.len());
-    map.insert(s.into(), id);
-    id
+fn intern_slot(map: &mut StrMap<u32>, s: &str, other: &StrMap<u32>) -> u32 {
+    let other_len = other.len();
+    map.get_or_insert(s, |len| offset(len + other_len))
 }
 
 #[cfg(test)]
@@ -382,6 +508,88 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn str_map_tells_apart_keys_of_every_length() {
+        let keys: Vec<String> = ["", "a", "a\0", "\0", "ab"]
+            .iter()
+            .map(|k| k.to_string())
+            .chain([62, 63, 64, 255, 256, 300].map(|n| "x".repeat(n)))
+            .collect();
+        let mut map = StrMap::default();
+        for (k, key) in keys.iter().enumerate() {
+            map.insert(key, k);
+        }
+        assert_eq!(map.len(), keys.len());
+        for (k, key) in keys.iter().enumerate() {
+            assert_eq!(map.get(key), Some(k), "{key:?}");
+        }
+        for absent in [
+            "b",
+            "a\0\0",
+            &"x".repeat(61),
+            &"x".repeat(65),
+            &"y".repeat(63),
+        ] {
+            assert_eq!(map.get(absent), None, "{absent:?}");
+        }
+    }
+
+    #[test]
+    fn first_allowing_counts_rules_within_each_role() {
+        let rule = |verb: &str, resource: &str| EffectiveRule {
+            rule: PolicyRule {
+                verbs: strings(&[verb]),
+                api_groups: Some(strings(&[""])),
+                resources: Some(strings(&[resource])),
+                resource_names: None,
+                non_resource_urls: None,
+            },
+            rule_index: 0,
+            aggregated_from: None,
+        };
+        let role = |rules: Vec<EffectiveRule>| IndexedRole {
+            kind: RoleKind::ClusterRole,
+            namespace: String::new(),
+            name: "r".into(),
+            origin: Origin {
+                file: "test.yaml".into(),
+                document: 0,
+                item: None,
+                line: 1,
+                column: 1,
+                offset: 0,
+                offset_line: 0,
+            },
+            aggregated: false,
+            rules,
+        };
+        let compiled = CompiledRules::build(&[
+            role(vec![rule("get", "pods"), rule("list", "pods")]),
+            role(vec![]),
+            role(vec![
+                rule("get", "secrets"),
+                rule("list", "pods"),
+                rule("list", "pods"),
+            ]),
+        ]);
+        let ask = |verb: &str, resource: &str| {
+            let r = ResourceAttributes {
+                verb: verb.into(),
+                api_group: String::new(),
+                resource: resource.into(),
+                ..Default::default()
+            };
+            let action = compiled.action(&r).expect("no slash");
+            (0..4)
+                .map(|role| compiled.first_allowing(role, &action))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ask("list", "pods"), [Some(1), None, Some(1), None]);
+        assert_eq!(ask("get", "pods"), [Some(0), None, None, None]);
+        assert_eq!(ask("get", "secrets"), [None, None, Some(0), None]);
+        assert_eq!(ask("watch", "pods"), [None, None, None, None]);
     }
 
     /// Every rule shape against every request shape: the integer matcher and the string
@@ -421,31 +629,31 @@ mod tests {
                 }
             }
         }
-        let role = IndexedRole {
-            kind: RoleKind::ClusterRole,
-            namespace: String::new(),
-            name: "r".into(),
-            origin: Origin {
-                file: "test.yaml".into(),
-                document: 0,
-                item: None,
-                line: 1,
-                column: 1,
-                offset: 0,
-                offset_line: 0,
-            },
-            aggregated: false,
-            rules: rules
-                .iter()
-                .enumerate()
-                .map(|(k, rule)| EffectiveRule {
+        // One role per rule, so that `first_allowing` answers for each rule alone.
+        let roles: Vec<IndexedRole> = rules
+            .iter()
+            .map(|rule| IndexedRole {
+                kind: RoleKind::ClusterRole,
+                namespace: String::new(),
+                name: "r".into(),
+                origin: Origin {
+                    file: "test.yaml".into(),
+                    document: 0,
+                    item: None,
+                    line: 1,
+                    column: 1,
+                    offset: 0,
+                    offset_line: 0,
+                },
+                aggregated: false,
+                rules: vec![EffectiveRule {
                     rule: rule.clone(),
-                    rule_index: k,
+                    rule_index: 0,
                     aggregated_from: None,
-                })
-                .collect(),
-        };
-        let compiled = CompiledRules::build(std::slice::from_ref(&role));
+                }],
+            })
+            .collect();
+        let compiled = CompiledRules::build(&roles);
         let mut checked = 0;
         for verb in ["get", "list", "delete", "*", ""] {
             for group in ["", "apps", "*", "other"] {
@@ -473,10 +681,8 @@ mod tests {
                         };
                         let action = compiled.action(&r).expect("no slash in resource");
                         for (k, rule) in rules.iter().enumerate() {
-                            let range = &compiled.roles[0];
-                            let c = &compiled.rules[range.start as usize + k];
                             assert_eq!(
-                                compiled.rule_allows(c, &action),
+                                compiled.first_allowing(k, &action).is_some(),
                                 resource_rule_allows(rule, &r),
                                 "rule {rule:?} request {r:?}"
                             );

@@ -16,7 +16,7 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use super::matching::rule_allows;
 use super::request::{Action, Request, UserInfo};
-use crate::graph::compiled::CompiledAction;
+use crate::graph::compiled::{CompiledAction, NO_ROLE};
 use crate::graph::index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex, go_quote};
 
 /// The binding, subject and rule that allowed a request.
@@ -217,14 +217,16 @@ pub fn authorize_rbac(index: &RbacIndex, request: &Request) -> Decision {
         Action::Resource(r) => index.compiled_rules.action(r),
         Action::NonResource(_) => None,
     };
-    let (best, broken_role) = match compiled {
+    let found = match compiled {
         Some(action) => first_grant_compiled(index, &request.user, namespace, &action),
         None => first_grant_by_strings(index, request),
     };
-    if let Some((binding, rule)) = best {
+    if let Some((binding, rule)) = found.best {
         let b = &index.bindings[binding];
-        let subject =
-            first_applying_subject(&b.subjects, &request.user, &b.namespace).unwrap_or_default();
+        let subject = found
+            .subject
+            .or_else(|| first_applying_subject(&b.subjects, &request.user, &b.namespace))
+            .unwrap_or_default();
         let role = *b.role.as_ref().unwrap_or(&0);
         return Decision {
             allowed: true,
@@ -238,7 +240,7 @@ pub fn authorize_rbac(index: &RbacIndex, request: &Request) -> Decision {
             errors: Vec::new(),
         };
     }
-    let errors = if broken_role {
+    let errors = if found.broken_role {
         resolution_errors(index, &request.user, namespace)
     } else {
         Vec::new()
@@ -251,14 +253,27 @@ pub fn authorize_rbac(index: &RbacIndex, request: &Request) -> Decision {
     }
 }
 
-/// The first allowing (binding, rule) in visiting order, over the integer tables; and whether
-/// a binding of the user with a broken roleRef was met.
+/// What the walk over a user's bindings found.
+struct FirstGrant {
+    /// The first allowing (binding, rule) in visiting order.
+    best: Option<(BindingId, usize)>,
+    /// The index of the best binding's first subject that applies, when already known.
+    subject: Option<usize>,
+    /// Whether a binding of the user with a broken roleRef was met.
+    broken_role: bool,
+}
+
+/// How many subject slots (the user name and its groups) a decision keeps on the stack; a
+/// user with more groups than this names its subject with the string matcher.
+const MAX_SLOTS: usize = 16;
+
+/// [`FirstGrant`] over the integer tables.
 fn first_grant_compiled(
     index: &RbacIndex,
     user: &UserInfo,
     namespace: &str,
     action: &CompiledAction,
-) -> (Option<(BindingId, usize)>, bool) {
+) -> FirstGrant {
     let subjects = &index.compiled_subjects;
     let scope = if namespace.is_empty() {
         None
@@ -267,39 +282,50 @@ fn first_grant_compiled(
     };
     let mut best: Option<(BindingId, usize)> = None;
     let mut broken_role = false;
-    let mut visit = |ids: &[u32]| {
-        for &id in ids {
-            let id_usize = id as usize;
-            if best.is_some_and(|(b, _)| id_usize >= b) {
+    let mut visit = |list: &[(u32, u32)]| {
+        for &(id, role) in list {
+            let id = id as usize;
+            if best.is_some_and(|(b, _)| id >= b) {
                 break;
             }
-            match subjects.role_of(id) {
-                Some(role) => {
-                    if let Some(rule) = index.compiled_rules.first_allowing(role, action) {
-                        best = Some((id_usize, rule));
-                        break;
-                    }
-                }
-                None => broken_role = true,
+            if role == NO_ROLE {
+                broken_role = true;
+            } else if let Some(rule) = index.compiled_rules.first_allowing(role as usize, action) {
+                best = Some((id, rule));
+                break;
             }
         }
     };
-    if let Some(slot) = subjects.user_slot(user.name()) {
-        subjects.for_each_list(slot, scope, &mut visit);
-    }
-    for g in user.groups() {
-        if let Some(slot) = subjects.group_slot(g) {
-            subjects.for_each_list(slot, scope, &mut visit);
+    let mut slots = [0u32; MAX_SLOTS];
+    let mut slot_count = 0;
+    let mut all_slots_kept = true;
+    let names = std::iter::once(subjects.user(user.name()))
+        .chain(user.groups().iter().map(|g| subjects.group(g)));
+    for subject in names.flatten() {
+        subjects.for_each_list(subject, scope, &mut visit);
+        match slots.get_mut(slot_count) {
+            Some(s) => {
+                *s = subject.slot;
+                slot_count += 1;
+            }
+            None => all_slots_kept = false,
         }
     }
-    (best, broken_role)
+    let subject = match best {
+        Some((binding, _)) if all_slots_kept => {
+            subjects.first_subject_in(binding, &slots[..slot_count])
+        }
+        _ => None,
+    };
+    FirstGrant {
+        best,
+        subject,
+        broken_role,
+    }
 }
 
-/// [`first_grant_compiled`] over the string maps and the string matcher.
-fn first_grant_by_strings(
-    index: &RbacIndex,
-    request: &Request,
-) -> (Option<(BindingId, usize)>, bool) {
+/// [`FirstGrant`] over the string maps and the string matcher.
+fn first_grant_by_strings(index: &RbacIndex, request: &Request) -> FirstGrant {
     let mut best: Option<(BindingId, usize)> = None;
     let mut broken_role = false;
     for_each_candidate_slice(index, &request.user, request.action.namespace(), |ids| {
@@ -316,7 +342,11 @@ fn first_grant_by_strings(
             }
         }
     });
-    (best, broken_role)
+    FirstGrant {
+        best,
+        subject: None,
+        broken_role,
+    }
 }
 
 /// The bindings of this user in scope for `namespace`, in visiting order, without duplicates.
