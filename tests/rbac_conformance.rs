@@ -58,15 +58,7 @@ fn rules(v: &Value) -> Vec<PolicyRule> {
 }
 
 fn origin() -> Origin {
-    Origin {
-        file: Arc::from("conformance"),
-        document: 0,
-        item: None,
-        line: 1,
-        column: 1,
-        offset: 0,
-        offset_line: 0,
-    }
+    Origin::at("conformance", 1, 1)
 }
 
 fn meta(name: &Value, namespace: Option<&Value>) -> ObjectMeta {

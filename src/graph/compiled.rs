@@ -506,6 +506,17 @@ mod tests {
     use crate::model::Origin;
     use crate::rbac::matching::resource_rule_allows;
 
+    fn role_of(rules: Vec<EffectiveRule>) -> IndexedRole {
+        IndexedRole {
+            kind: RoleKind::ClusterRole,
+            namespace: String::new(),
+            name: "r".into(),
+            origin: Origin::at("test.yaml", 1, 1),
+            aggregated: false,
+            rules,
+        }
+    }
+
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }
@@ -549,26 +560,10 @@ mod tests {
             rule_index: 0,
             aggregated_from: None,
         };
-        let role = |rules: Vec<EffectiveRule>| IndexedRole {
-            kind: RoleKind::ClusterRole,
-            namespace: String::new(),
-            name: "r".into(),
-            origin: Origin {
-                file: "test.yaml".into(),
-                document: 0,
-                item: None,
-                line: 1,
-                column: 1,
-                offset: 0,
-                offset_line: 0,
-            },
-            aggregated: false,
-            rules,
-        };
         let compiled = CompiledRules::build(&[
-            role(vec![rule("get", "pods"), rule("list", "pods")]),
-            role(vec![]),
-            role(vec![
+            role_of(vec![rule("get", "pods"), rule("list", "pods")]),
+            role_of(vec![]),
+            role_of(vec![
                 rule("get", "secrets"),
                 rule("list", "pods"),
                 rule("list", "pods"),
@@ -632,25 +627,12 @@ mod tests {
         // One role per rule, so that `first_allowing` answers for each rule alone.
         let roles: Vec<IndexedRole> = rules
             .iter()
-            .map(|rule| IndexedRole {
-                kind: RoleKind::ClusterRole,
-                namespace: String::new(),
-                name: "r".into(),
-                origin: Origin {
-                    file: "test.yaml".into(),
-                    document: 0,
-                    item: None,
-                    line: 1,
-                    column: 1,
-                    offset: 0,
-                    offset_line: 0,
-                },
-                aggregated: false,
-                rules: vec![EffectiveRule {
+            .map(|rule| {
+                role_of(vec![EffectiveRule {
                     rule: rule.clone(),
                     rule_index: 0,
                     aggregated_from: None,
-                }],
+                }])
             })
             .collect();
         let compiled = CompiledRules::build(&roles);

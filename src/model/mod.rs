@@ -30,6 +30,20 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// A place in a file that is not a manifest document (a `.ksim` statement, a test's
+    /// object): the first document, no List item, no text offset.
+    pub fn at(file: impl Into<Arc<str>>, line: u32, column: u32) -> Origin {
+        Origin {
+            file: file.into(),
+            document: 0,
+            item: None,
+            line,
+            column,
+            offset: 0,
+            offset_line: 0,
+        }
+    }
+
     pub fn location(&self) -> Location {
         Location::new(self.file.clone(), self.line, self.column)
     }

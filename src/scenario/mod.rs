@@ -250,15 +250,7 @@ struct Job<'a> {
 }
 
 fn origin_of(file: &str, o: &DslOrigin) -> Origin {
-    Origin {
-        file: file.into(),
-        document: 0,
-        item: None,
-        line: o.line,
-        column: o.column,
-        offset: 0,
-        offset_line: 0,
-    }
+    Origin::at(file, o.line, o.column)
 }
 
 fn show_word(show: &Show) -> &'static str {

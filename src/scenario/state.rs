@@ -371,15 +371,7 @@ mod tests {
             role: "deployer".into(),
             namespace: Some("payments".into()),
         };
-        let origin = Origin {
-            file: "t.ksim".into(),
-            document: 0,
-            item: None,
-            line: 1,
-            column: 1,
-            offset: 0,
-            offset_line: 0,
-        };
+        let origin = Origin::at("t.ksim", 1, 1);
         let derived = base
             .apply(&bind, &origin, std::path::Path::new("."))
             .unwrap();
