@@ -71,8 +71,11 @@ fn style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
+/// Reveals a bar: drawn at once, then redrawn by a ticker. Without the first draw here, a
+/// stage that ends before the ticker thread first runs would never be seen.
 fn show(bar: &ProgressBar) {
     bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.tick();
     bar.enable_steady_tick(Duration::from_millis(200));
 }
 
