@@ -48,11 +48,12 @@ impl InlineKey {
     }
 }
 
-/// A string-keyed map for the decision hot path. Short keys live in the table itself as
-/// fixed-size arrays, so a lookup compares them in place: no pointer to follow, and no call
-/// to libc's `memcmp`, whose masked vector loads for short strings take a slow microcode
-/// path on some CPUs when the string ends just before an unmapped page (about 160 ns a
-/// comparison instead of 2). Longer keys go through an ordinary map.
+/// A string-keyed map for the decision hot path. Keys of up to 63 bytes live in the table
+/// itself as 64-byte arrays, so a lookup compares them in place, with no pointer to follow and
+/// never as a short string: libc's `memcmp` reads strings of 32 bytes or fewer with masked
+/// vector loads, which take a slow microcode path on some CPUs when the string ends just
+/// before an unmapped page (about 160 ns a comparison instead of 2). Longer keys go through an
+/// ordinary map; `memcmp` reads them with plain loads.
 #[derive(Debug, Clone)]
 struct StrMap<V> {
     short: FxHashMap<InlineKey, V>,
