@@ -17,7 +17,7 @@ use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Target, find_escalations, known_sources,
 };
 use kubesim::generate::{Format, Shape, cluster_text};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 
 // The allocator of the `kubesim` binary, so figures match what users run.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 
 // The allocator of the `kubesim` binary, so figures match what users run.

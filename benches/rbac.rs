@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::rbac::request::{Action, Request, SubjectSpec};
 use kubesim::rbac::{authorize, who_can};

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str, yaml};
 use kubesim::pss::assess::{AssessOptions, assess};
 use kubesim::rbac::{Action, Catalog, who_can};

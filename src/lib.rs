@@ -1,12 +1,10 @@
 //! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
-pub mod abac;
-pub mod auth;
+pub mod authn;
 pub mod authz;
-pub mod cli;
 pub mod dsl;
 pub mod escalate;
 pub mod generate;
-pub mod graph;
+pub mod index;
 pub mod manifest;
 pub mod model;
 pub mod progress;

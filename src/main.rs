@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+mod cli;
+
 // Loading and indexing allocate millions of small objects and free most of them; glibc's
 // allocator then spends more time walking its free lists than the queries spend computing.
 #[global_allocator]
@@ -11,5 +13,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     kubesim::dsl::install_parser_limits();
-    kubesim::cli::run(kubesim::cli::Cli::parse())
+    cli::run(cli::Cli::parse())
 }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use assert_cmd::Command;
-use kubesim::abac::PolicyList;
+use kubesim::authz::abac::PolicyList;
 use kubesim::authz::{Chain, Mode, authorize, rules_for_chain, who_can_chain};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::rbac::request::{Action, Request, UserInfo};
 

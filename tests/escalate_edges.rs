@@ -10,7 +10,7 @@ use kubesim::escalate::paths::Reach;
 use kubesim::escalate::{
     Cut, EscalationGraph, EscalationOptions, Hop, HopEnd, NodeKey, Source, StepKind, Target,
 };
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::rbac::request::parse_subject;
 

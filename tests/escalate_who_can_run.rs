@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use kubesim::escalate::who_can_run::who_can_run;
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::pss::Level;
 use kubesim::pss::admission::Admission;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use kubesim::graph::RbacIndex;
-use kubesim::graph::defaults;
-use kubesim::graph::index::BindingKind;
+use kubesim::index::RbacIndex;
+use kubesim::index::defaults;
+use kubesim::index::index::BindingKind;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::rbac::authorize::authorize;
 use kubesim::rbac::request::{Action, Request, UserInfo};

@@ -10,7 +10,7 @@ use k8s_openapi::api::rbac::v1::{
     Subject,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use kubesim::graph::RbacIndex;
+use kubesim::index::RbacIndex;
 use kubesim::model::{Cluster, Located, Origin};
 use kubesim::rbac::access::{kubectl_list_rules, render_kubectl_list, rules_for};
 use kubesim::rbac::authorize::{authorize, first_applying_subject};
@@ -534,7 +534,7 @@ fn kubectl_can_i_cases() {
 #[test]
 fn bootstrap_benchmark_inputs_deny_under_rbac_alone() {
     let d = data();
-    let loaded = kubesim::graph::defaults::load("latest").unwrap().unwrap();
+    let loaded = kubesim::index::defaults::load("latest").unwrap().unwrap();
     let index = RbacIndex::build(Arc::new(loaded.cluster));
     let user = UserInfo::new(
         "system:node:node1",

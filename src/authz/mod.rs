@@ -10,14 +10,15 @@
 //! subjects are the users and groups of its matching policy lines, its rules those of
 //! upstream's ABAC `RulesFor`.
 
+pub mod abac;
 pub mod scenario;
 
 use std::sync::Arc;
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
-use crate::abac::{NO_POLICY_MATCHED, Policy, PolicyList};
-use crate::graph::RbacIndex;
+use crate::authz::abac::{NO_POLICY_MATCHED, Policy, PolicyList};
+use crate::index::RbacIndex;
 use crate::rbac::explain::{Explanation, explain};
 use crate::rbac::request::{Action, Request, SUPERUSER_GROUP, UserInfo};
 use crate::rbac::who_can::{WhoCan, who_can};

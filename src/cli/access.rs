@@ -9,8 +9,8 @@ use super::whoami::AuthenticatorArgs;
 use super::{
     AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_stdout,
 };
-use crate::report::authz::{access_chain_json, access_chain_text};
-use crate::report::rbac::{access_json, access_text};
+use kubesim::report::authz::{access_chain_json, access_chain_text};
+use kubesim::report::rbac::{access_json, access_text};
 
 #[derive(Debug, Args)]
 pub struct AccessArgs {
@@ -57,13 +57,13 @@ pub fn run(args: &AccessArgs) -> u8 {
     let namespace = args.input.namespace.clone().unwrap_or_default();
     if !args.input.quiet {
         let text = if chain.is_rbac_only() {
-            let rules = crate::rbac::rules_for(&loaded.index, &user, &namespace);
+            let rules = kubesim::rbac::rules_for(&loaded.index, &user, &namespace);
             match args.output {
                 OutputFormat::Table => access_text(&loaded.index, &rules),
                 OutputFormat::Json => access_json(&loaded.index, &user, &namespace, &rules),
             }
         } else {
-            let rules = crate::authz::rules_for_chain(&loaded.index, &chain, &user, &namespace);
+            let rules = kubesim::authz::rules_for_chain(&loaded.index, &chain, &user, &namespace);
             match args.output {
                 OutputFormat::Table => access_chain_text(&loaded.index, &rules),
                 OutputFormat::Json => access_chain_json(&loaded.index, &user, &namespace, &rules),

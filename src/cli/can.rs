@@ -10,15 +10,15 @@ use super::{
     AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat,
     print_diagnostics, print_stdout, usage_error,
 };
-use crate::auth::Identity;
-use crate::graph::RbacIndex;
-use crate::manifest::Loaded;
-use crate::rbac::catalog::Catalog;
-use crate::rbac::request::{
+use kubesim::authn::Identity;
+use kubesim::index::RbacIndex;
+use kubesim::manifest::Loaded;
+use kubesim::rbac::catalog::Catalog;
+use kubesim::rbac::request::{
     Action, Request, ResourceSpec, UserInfo, parse_resource, parse_subject, parse_verb,
 };
-use crate::report::authz::{can_chain_json, can_chain_text};
-use crate::report::rbac::{can_json, can_text};
+use kubesim::report::authz::{can_chain_json, can_chain_text};
+use kubesim::report::rbac::{can_json, can_text};
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
@@ -281,7 +281,7 @@ pub fn run(args: &CanArgs) -> u8 {
     }
     let request = Request::new(user, action);
     let allowed = if chain.is_rbac_only() {
-        let explanation = crate::rbac::explain(&loaded.index, &request);
+        let explanation = kubesim::rbac::explain(&loaded.index, &request);
         if !args.input.quiet {
             let text = match args.output {
                 OutputFormat::Table => can_text(&loaded.index, &request, &explanation),
@@ -291,7 +291,7 @@ pub fn run(args: &CanArgs) -> u8 {
         }
         explanation.decision.allowed
     } else {
-        let decision = crate::authz::authorize(&loaded.index, &chain, &request);
+        let decision = kubesim::authz::authorize(&loaded.index, &chain, &request);
         if !args.input.quiet {
             let text = match args.output {
                 OutputFormat::Table => can_chain_text(&loaded.index, &request, &decision),

@@ -7,11 +7,11 @@ use clap::{Args, ValueEnum};
 use super::{
     EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
 };
-use crate::dsl::program::PolicySeverity;
-use crate::dsl::{CheckContext, check, parse_file};
-use crate::report::policy::{render_json, render_junit, render_sarif, render_text};
-use crate::scenario::policy::{check_policies, known_namespaces};
-use crate::scenario::state::State;
+use kubesim::dsl::program::PolicySeverity;
+use kubesim::dsl::{CheckContext, check, parse_file};
+use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
+use kubesim::scenario::policy::{check_policies, known_namespaces};
+use kubesim::scenario::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {

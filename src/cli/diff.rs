@@ -7,12 +7,12 @@ use super::escalations::AdmissionArgs;
 use super::{
     EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
 };
-use crate::escalate::diff::diff;
-use crate::escalate::revision::Side;
-use crate::manifest::Loaded;
-use crate::pss::assess::AssessOptions;
-use crate::report::diff::{diff_json, diff_markdown, diff_text};
-use crate::scenario::state::State;
+use kubesim::escalate::diff::diff;
+use kubesim::manifest::Loaded;
+use kubesim::manifest::git::Side;
+use kubesim::pss::assess::AssessOptions;
+use kubesim::report::diff::{diff_json, diff_markdown, diff_text};
+use kubesim::scenario::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -48,7 +48,7 @@ fn load_side(text: &str, args: &DiffArgs) -> Result<Loaded, String> {
         args.input.files.clone()
     };
     let mut loaded = side.load(&paths, &args.input.load_options())?;
-    if let Some(defaults) = crate::graph::defaults::load(&args.input.defaults)? {
+    if let Some(defaults) = kubesim::index::defaults::load(&args.input.defaults)? {
         let mut cluster = defaults.cluster;
         cluster.extend(std::mem::take(&mut loaded.cluster));
         loaded.cluster = cluster;

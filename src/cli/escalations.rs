@@ -7,14 +7,14 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error};
-use crate::escalate::{
+use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
-use crate::graph::RbacIndex;
-use crate::pss::LevelVersion;
-use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
-use crate::rbac::request::parse_subject;
-use crate::report::escalate::{escalations_dot, escalations_json, escalations_text};
+use kubesim::index::RbacIndex;
+use kubesim::pss::LevelVersion;
+use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
+use kubesim::rbac::request::parse_subject;
+use kubesim::report::escalate::{escalations_dot, escalations_json, escalations_text};
 
 /// The Pod Security admission settings of the cluster the manifests go to.
 #[derive(Debug, Clone, Args)]
@@ -32,7 +32,7 @@ impl AdmissionArgs {
         let mut config = match &self.admission_config {
             None => PodSecurityConfig::default(),
             Some(path) => {
-                let value = crate::manifest::read_document(path)?;
+                let value = kubesim::manifest::read_document(path)?;
                 PodSecurityConfig::from_json(&value).map_err(|e| format!("{path}: {e}"))?
             }
         };

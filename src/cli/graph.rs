@@ -5,11 +5,11 @@ use clap::{Args, ValueEnum};
 
 use super::escalations::{AdmissionArgs, load};
 use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_stdout, usage_error};
-use crate::escalate::{
+use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
-use crate::rbac::request::parse_subject;
-use crate::report::graph::{Selection, graph_dot, graph_mermaid};
+use kubesim::rbac::request::parse_subject;
+use kubesim::report::graph::{Selection, graph_dot, graph_mermaid};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PictureFormat {

@@ -3,7 +3,7 @@
 use super::{
     EXIT_ERROR, EXIT_OK, InventoryArgs, OutputFormat, print_diagnostics, print_stdout, usage_error,
 };
-use crate::report::inventory::{Inventory, render_json, render_table};
+use kubesim::report::inventory::{Inventory, render_json, render_table};
 
 pub fn run(args: &InventoryArgs) -> u8 {
     let loaded = match args

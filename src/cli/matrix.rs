@@ -6,12 +6,12 @@ use serde_json::json;
 
 use super::can::load_index;
 use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
-use crate::rbac::catalog::ResolvedResource;
-use crate::rbac::matrix::{
+use kubesim::rbac::catalog::ResolvedResource;
+use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,
 };
-use crate::rbac::request::{ResourceSpec, parse_resource, parse_subject};
-use crate::report::rbac::{matrix_json, matrix_text};
+use kubesim::rbac::request::{ResourceSpec, parse_resource, parse_subject};
+use kubesim::report::rbac::{matrix_json, matrix_text};
 
 #[derive(Debug, Args)]
 pub struct MatrixArgs {

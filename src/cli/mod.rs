@@ -21,8 +21,8 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use crate::manifest::{LoadOptions, Loaded, WalkOptions};
-use crate::source::Diagnostic;
+use kubesim::manifest::{LoadOptions, Loaded, WalkOptions};
+use kubesim::source::Diagnostic;
 
 /// Exit codes (cli.md): 0 success, 1 a negative answer, 2 usage error or invalid input.
 pub const EXIT_OK: u8 = 0;
@@ -130,7 +130,7 @@ impl InputArgs {
     /// Loads the manifests (and the built-in defaults when asked), reporting an unknown
     /// `--defaults` version as a usage error.
     pub fn load(&self) -> Result<Loaded, String> {
-        self.load_with_progress(&crate::progress::Silent)
+        self.load_with_progress(&kubesim::progress::Silent)
     }
 
     /// [`InputArgs::load`] with a progress bar where one may be drawn (never for
@@ -141,11 +141,12 @@ impl InputArgs {
 
     pub fn load_with_progress(
         &self,
-        progress: &dyn crate::progress::Progress,
+        progress: &dyn kubesim::progress::Progress,
     ) -> Result<Loaded, String> {
         let options = self.load_options();
-        let mut loaded = crate::manifest::load_paths_with_progress(&self.files, &options, progress);
-        let defaults = crate::graph::defaults::load(&self.defaults)?;
+        let mut loaded =
+            kubesim::manifest::load_paths_with_progress(&self.files, &options, progress);
+        let defaults = kubesim::index::defaults::load(&self.defaults)?;
         if let Some(defaults) = defaults {
             loaded.cluster.extend(defaults.cluster);
             loaded.sources.merge(defaults.sources);
@@ -170,12 +171,12 @@ impl AuthorizationArgs {
     /// The chain and whether the policy file had bad lines (reported here; the good lines
     /// are still evaluated and the command exits with 2). `Err(exit code)` when no chain can
     /// be built.
-    pub fn chain(&self) -> Result<(crate::authz::Chain, bool), u8> {
+    pub fn chain(&self) -> Result<(kubesim::authz::Chain, bool), u8> {
         self.chain_and_errors()
     }
 
-    fn chain_and_errors(&self) -> Result<(crate::authz::Chain, bool), u8> {
-        use crate::authz::{Chain, Mode};
+    fn chain_and_errors(&self) -> Result<(kubesim::authz::Chain, bool), u8> {
+        use kubesim::authz::{Chain, Mode};
         let modes = match (&self.authorization_mode, &self.abac_policy) {
             (Some(text), _) => Mode::parse_list(text).map_err(|e| usage_error(&e))?,
             (None, Some(_)) => vec![Mode::Abac, Mode::Rbac],
@@ -189,7 +190,7 @@ impl AuthorizationArgs {
                         "warning: --abac-policy is ignored: ABAC is not in --authorization-mode"
                     );
                 }
-                match crate::abac::PolicyList::read(path) {
+                match kubesim::authz::abac::PolicyList::read(path) {
                     Ok((list, diagnostics)) => {
                         errors = diagnostics.iter().any(Diagnostic::is_error);
                         print_diagnostics(&diagnostics);
@@ -294,7 +295,7 @@ pub struct GenerateArgs {
 }
 
 fn generate(args: &GenerateArgs) -> u8 {
-    use crate::generate::{Format, Shape, write_cluster};
+    use kubesim::generate::{Format, Shape, write_cluster};
     let format = match args.format.as_str() {
         "yaml" => Format::Yaml,
         "json" => Format::Json,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::progress::{Progress, Silent};
+use kubesim::progress::{Progress, Silent};
 
 /// How long a command runs before its progress is shown.
 const DELAY: Duration = Duration::from_secs(1);

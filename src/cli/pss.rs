@@ -7,10 +7,10 @@ use super::{
     EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout,
     usage_error,
 };
-use crate::pss::admission::{Admission, PodSecurityConfig, Policy};
-use crate::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
-use crate::pss::{Level, LevelVersion, Version};
-use crate::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
+use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
+use kubesim::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
+use kubesim::pss::{Level, LevelVersion, Version};
+use kubesim::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
 
 #[derive(Debug, Args)]
 pub struct PssArgs {
@@ -48,7 +48,7 @@ pub fn run(args: &PssArgs) -> u8 {
     };
     let mut config = match &args.admission_config {
         None => PodSecurityConfig::default(),
-        Some(path) => match crate::manifest::read_document(path) {
+        Some(path) => match kubesim::manifest::read_document(path) {
             Ok(value) => match PodSecurityConfig::from_json(&value) {
                 Ok(c) => c,
                 Err(e) => return usage_error(&format!("{path}: {e}")),

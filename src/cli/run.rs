@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, print_stdout};
-use crate::report::scenario::{render_json, render_junit, render_text};
-use crate::scenario::{RunOptions, run_files_with_progress};
+use kubesim::report::scenario::{render_json, render_junit, render_text};
+use kubesim::scenario::{RunOptions, run_files_with_progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RunFormat {

@@ -5,8 +5,8 @@ use clap::Args;
 
 use super::can::{build_action, load_index};
 use super::{AuthorizationArgs, EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout};
-use crate::report::authz::{who_can_chain_json, who_can_chain_text};
-use crate::report::rbac::{who_can_json, who_can_text};
+use kubesim::report::authz::{who_can_chain_json, who_can_chain_text};
+use kubesim::report::rbac::{who_can_json, who_can_text};
 
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -55,14 +55,14 @@ pub fn run(args: &WhoCanArgs) -> u8 {
     };
     if !args.input.quiet {
         let text = if chain.is_rbac_only() {
-            let result = crate::rbac::who_can(&loaded.index, &action, args.exclude_system);
+            let result = kubesim::rbac::who_can(&loaded.index, &action, args.exclude_system);
             match args.output {
                 OutputFormat::Table => who_can_text(&loaded.index, &result),
                 OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
             }
         } else {
             let result =
-                crate::authz::who_can_chain(&loaded.index, &chain, &action, args.exclude_system);
+                kubesim::authz::who_can_chain(&loaded.index, &chain, &action, args.exclude_system);
             match args.output {
                 OutputFormat::Table => who_can_chain_text(&loaded.index, &result),
                 OutputFormat::Json => who_can_chain_json(&loaded.index, &action, &result),

@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::escalations::{AdmissionArgs, load};
 use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
-use crate::escalate::who_can_run::who_can_run;
-use crate::pss::Level;
-use crate::report::escalate::{who_can_run_json, who_can_run_text};
+use kubesim::escalate::who_can_run::who_can_run;
+use kubesim::pss::Level;
+use kubesim::report::escalate::{who_can_run_json, who_can_run_text};
 
 #[derive(Debug, Args)]
 pub struct WhoCanRunArgs {

@@ -9,13 +9,13 @@ use super::{
     AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat,
     print_diagnostics, print_stdout,
 };
-use crate::auth::x509::CaBundle;
-use crate::auth::{AuthOptions, Identity, OidcOptions, StaticTokens, TokenOrigin};
-use crate::manifest::Loaded;
-use crate::report::authz::{access_chain_json, access_chain_text};
-use crate::report::rbac::{access_json_value, access_text};
-use crate::report::whoami::{whoami_json, whoami_text};
-use crate::source::Diagnostic;
+use kubesim::authn::x509::CaBundle;
+use kubesim::authn::{AuthOptions, Identity, OidcOptions, StaticTokens, TokenOrigin};
+use kubesim::manifest::Loaded;
+use kubesim::report::authz::{access_chain_json, access_chain_text};
+use kubesim::report::rbac::{access_json_value, access_text};
+use kubesim::report::whoami::{whoami_json, whoami_text};
+use kubesim::source::Diagnostic;
 
 /// How the authenticators are configured (the apiserver's flags, mirrored).
 #[derive(Debug, Clone, Args)]
@@ -108,7 +108,7 @@ pub fn authenticate(
 ) -> Result<Identity, Vec<Diagnostic>> {
     let mut warnings = Vec::new();
     if let Some(loaded) = loaded {
-        let (secrets, problems) = crate::auth::bootstrap::secrets_from_loaded(loaded);
+        let (secrets, problems) = kubesim::authn::bootstrap::secrets_from_loaded(loaded);
         options.bootstrap_secrets = secrets;
         warnings = problems;
     }
@@ -116,23 +116,24 @@ pub fn authenticate(
     let one = |d: Diagnostic| vec![d];
     match credential {
         Credential::Kubeconfig { path, context } => {
-            crate::auth::kubeconfig::authenticate(path, context.as_deref(), &options).map_err(one)
+            kubesim::authn::kubeconfig::authenticate(path, context.as_deref(), &options)
+                .map_err(one)
         }
         Credential::TokenFile(path) => {
-            let (token, origin) = crate::auth::read_token_file(path).map_err(one)?;
-            crate::auth::authenticate_token(&token, &origin, &options).map_err(one)
+            let (token, origin) = kubesim::authn::read_token_file(path).map_err(one)?;
+            kubesim::authn::authenticate_token(&token, &origin, &options).map_err(one)
         }
         Credential::Token(token) => {
             let origin = TokenOrigin {
-                location: crate::source::Location::new("--token".into(), 0, 0),
+                location: kubesim::source::Location::new("--token".into(), 0, 0),
                 source: "--token".into(),
             };
-            crate::auth::authenticate_token(token.trim(), &origin, &options).map_err(one)
+            kubesim::authn::authenticate_token(token.trim(), &origin, &options).map_err(one)
         }
         Credential::Certificate(path) => {
-            let pem = std::fs::read(path).map_err(|e| one(crate::auth::file_error(path, &e)))?;
-            let at = crate::source::Location::new(path.as_str().into(), 0, 0);
-            let mut identity = crate::auth::x509::authenticate_pem(
+            let pem = std::fs::read(path).map_err(|e| one(kubesim::authn::file_error(path, &e)))?;
+            let at = kubesim::source::Location::new(path.as_str().into(), 0, 0);
+            let mut identity = kubesim::authn::x509::authenticate_pem(
                 &pem,
                 &at,
                 path,
@@ -146,13 +147,14 @@ pub fn authenticate(
         Credential::Csr(name) => {
             let Some(loaded) = loaded else {
                 return Err(one(Diagnostic::error(
-                    crate::source::Location::new("--csr".into(), 0, 0),
+                    kubesim::source::Location::new("--csr".into(), 0, 0),
                     "a CertificateSigningRequest is read from the manifests: pass them with -f",
                 )));
             };
-            let docs = crate::auth::csr::documents(&input.files, input.load_options().walk, loaded);
+            let docs =
+                kubesim::authn::csr::documents(&input.files, input.load_options().walk, loaded);
             match docs.iter().find(|d| d.name == *name) {
-                Some(doc) => crate::auth::csr::authenticate(doc).map_err(one),
+                Some(doc) => kubesim::authn::csr::authenticate(doc).map_err(one),
                 None => {
                     let known: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
                     let hint = if known.is_empty() {
@@ -161,7 +163,7 @@ pub fn authenticate(
                         format!("the input holds {}", known.join(", "))
                     };
                     Err(one(Diagnostic::error(
-                        crate::source::Location::new("--csr".into(), 0, 0),
+                        kubesim::source::Location::new("--csr".into(), 0, 0),
                         format!("no CertificateSigningRequest named {name:?}: {hint}"),
                     )))
                 }
@@ -307,14 +309,14 @@ pub fn run(args: &WhoamiArgs) -> u8 {
                     if !identity.authenticates() {
                         out.push_str("(none: the credential would not authenticate)\n");
                     } else if chain.is_rbac_only() {
-                        let rules = crate::rbac::rules_for(
+                        let rules = kubesim::rbac::rules_for(
                             &loaded.index,
                             &identity.user_info(),
                             &namespace,
                         );
                         out.push_str(&access_text(&loaded.index, &rules));
                     } else {
-                        let rules = crate::authz::rules_for_chain(
+                        let rules = kubesim::authz::rules_for_chain(
                             &loaded.index,
                             chain,
                             &identity.user_info(),
@@ -330,10 +332,10 @@ pub fn run(args: &WhoamiArgs) -> u8 {
                     (Some(loaded), Some(chain)) if identity.authenticates() => {
                         let user = identity.user_info();
                         if chain.is_rbac_only() {
-                            let rules = crate::rbac::rules_for(&loaded.index, &user, &namespace);
+                            let rules = kubesim::rbac::rules_for(&loaded.index, &user, &namespace);
                             Some(access_json_value(&loaded.index, &user, &namespace, &rules))
                         } else {
-                            let rules = crate::authz::rules_for_chain(
+                            let rules = kubesim::authz::rules_for_chain(
                                 &loaded.index,
                                 chain,
                                 &user,

@@ -263,28 +263,28 @@ impl Checker<'_> {
         &mut self,
         credential: &Node<ast::CredentialExpr>,
     ) -> Option<Principal> {
-        use crate::auth::{AuthOptions, read_token_file};
+        use crate::authn::{AuthOptions, read_token_file};
         let path = self.context.base_dir.join(&credential.path.node);
         let path = path.to_string_lossy().to_string();
         let options = AuthOptions::default();
         let result = match credential.kind {
-            ast::CredentialKind::Kubeconfig => crate::auth::kubeconfig::authenticate(
+            ast::CredentialKind::Kubeconfig => crate::authn::kubeconfig::authenticate(
                 &path,
                 credential.context.as_ref().map(|c| c.node.as_str()),
                 &options,
             ),
             ast::CredentialKind::Certificate => std::fs::read(&path)
-                .map_err(|e| crate::auth::file_error(&path, &e))
+                .map_err(|e| crate::authn::file_error(&path, &e))
                 .and_then(|pem| {
                     let at = crate::source::Location::new(path.as_str().into(), 0, 0);
-                    crate::auth::x509::authenticate_pem(&pem, &at, &path, None, options.now())
+                    crate::authn::x509::authenticate_pem(&pem, &at, &path, None, options.now())
                 })
                 .map(|mut identity| {
                     identity.add_authenticated_group();
                     identity
                 }),
             ast::CredentialKind::Token => read_token_file(&path).and_then(|(token, origin)| {
-                crate::auth::authenticate_token(&token, &origin, &options)
+                crate::authn::authenticate_token(&token, &origin, &options)
             }),
         };
         let identity = match result {

@@ -10,7 +10,6 @@ pub mod diff;
 pub mod graph;
 pub mod language;
 pub mod paths;
-pub mod revision;
 pub mod who_can_run;
 
 pub use graph::{EscalationGraph, EscalationOptions, NodeKey, Step, StepKind};

@@ -23,8 +23,8 @@ use super::caps::cluster_admin_rules;
 use super::graph::{
     EscalationGraph, Evidence, GrantedRole, NodeId, NodeKey, Scope, Step, StepKind, membership,
 };
-use crate::graph::index::parse_service_account_user;
-use crate::graph::index::{BindingId, BindingKind, RbacIndex, RoleKind};
+use crate::index::index::parse_service_account_user;
+use crate::index::index::{BindingId, BindingKind, RbacIndex, RoleKind};
 use crate::rbac::covers::covers;
 use crate::rbac::request::{SubjectSpec, parse_subject};
 

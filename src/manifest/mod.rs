@@ -4,6 +4,7 @@
 //! parallel, and merges the results in file order, so the outcome never depends on threads.
 
 mod decode;
+pub mod git;
 pub mod walk;
 pub mod yaml;
 

@@ -6,7 +6,7 @@
 //!
 //! The hot path interns the request once and reads the index's integer subject table (the
 //! user name, each group; cluster scope and the request's namespace) and integer rules (see
-//! [`crate::graph::compiled`]). Each binding list is sorted in visiting order, so the first
+//! [`crate::index::compiled`]). Each binding list is sorted in visiting order, so the first
 //! allowing binding of each list is found with an early exit and the smallest of those is the
 //! one the apiserver would name. Nothing is allocated for an allow, nor for a deny unless some
 //! matching binding's roleRef is broken. Requests the integer form cannot express (non-resource
@@ -16,8 +16,9 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use super::matching::rule_allows;
 use super::request::{Action, Request, UserInfo};
-use crate::graph::compiled::{CompiledAction, NO_ROLE};
-use crate::graph::index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex, go_quote};
+use crate::index::compiled::{CompiledAction, NO_ROLE};
+use crate::index::index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex};
+use crate::source::go_quote;
 
 /// The binding, subject and rule that allowed a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The RBAC engine: answers, offline and exactly as kube-apiserver's RBAC authorizer would,
 //! whether a subject may do something ([`authorize`]), who may ([`who_can`]), what a subject
 //! may do ([`access`]), and why ([`explain`]). Everything reads a prebuilt
-//! [`RbacIndex`](crate::graph::RbacIndex) and never scans every binding per decision.
+//! [`RbacIndex`](crate::index::RbacIndex) and never scans every binding per decision.
 //!
 //! Semantics follow upstream Kubernetes (plugin/pkg/auth/authorizer/rbac, the rule resolver
 //! and kubectl's `auth can-i`); the conformance cases in `tests/data/rbac/` pin them down.

@@ -249,17 +249,14 @@ impl Action {
                     s.push_str(&r.subresource);
                 }
                 if !r.name.is_empty() {
-                    s.push_str(&format!(
-                        " named {}",
-                        crate::graph::index::go_quote(&r.name)
-                    ));
+                    s.push_str(&format!(" named {}", crate::source::go_quote(&r.name)));
                 }
                 if r.namespace.is_empty() {
                     s.push_str(" cluster-wide");
                 } else {
                     s.push_str(&format!(
                         " in namespace {}",
-                        crate::graph::index::go_quote(&r.namespace)
+                        crate::source::go_quote(&r.namespace)
                     ));
                 }
                 s

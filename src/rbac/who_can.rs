@@ -10,8 +10,8 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use super::authorize::binding_allows;
 use super::request::{Action, SUPERUSER_GROUP};
-use crate::graph::compiled::subject_key;
-use crate::graph::index::{BindingId, RbacIndex};
+use crate::index::compiled::subject_key;
+use crate::index::index::{BindingId, RbacIndex};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 

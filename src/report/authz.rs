@@ -10,7 +10,7 @@ use super::rbac::{
 };
 use super::table::{new_table, render};
 use crate::authz::{ChainDecision, ChainRules, ChainWhoCan, Decider, Verdict};
-use crate::graph::RbacIndex;
+use crate::index::RbacIndex;
 use crate::rbac::access::{kubectl_list_rules, render_kubectl_list, review_rules};
 use crate::rbac::request::{Action, Request, UserInfo};
 

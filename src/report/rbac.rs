@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::table::{new_table, render};
-use crate::graph::index::{BindingId, RbacIndex, RoleId};
+use crate::index::index::{BindingId, RbacIndex, RoleId};
 use crate::rbac::RulesFor;
 use crate::rbac::access::go_list as go_list_of;
 use crate::rbac::access::{kubectl_list_rules, render_kubectl_list, review_rules};
@@ -189,7 +189,7 @@ pub fn role_text(index: &RbacIndex, id: RoleId) -> String {
 pub fn user_text(user: &UserInfo) -> String {
     format!(
         "user {} groups {}",
-        crate::graph::index::go_quote(user.name()),
+        crate::source::go_quote(user.name()),
         go_list_of(user.groups())
     )
 }

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::rbac::pretty;
 use super::table::{new_table, render};
-use crate::auth::Identity;
+use crate::authn::Identity;
 use crate::rbac::access::go_list;
 
 /// One identity as a table.

@@ -285,7 +285,7 @@ fn run_scenario(
     let inputs = read_inputs(&files, base_dir);
     let mut loaded = load_files_with_progress(inputs, &LoadOptions::default(), progress);
     if let Some(version) = scenario.defaults {
-        match crate::graph::defaults::load(&version.to_string()) {
+        match crate::index::defaults::load(&version.to_string()) {
             Ok(Some(defaults)) => {
                 // Built-in objects first, so the scenario's own objects of the same name win.
                 let mut cluster = defaults.cluster;
@@ -383,13 +383,13 @@ fn authorization_chain(
         let name = display_path(path, base_dir);
         let list = match std::fs::read_to_string(path) {
             Ok(text) => {
-                let (list, problems) = crate::abac::PolicyList::parse(&name, &text);
+                let (list, problems) = crate::authz::abac::PolicyList::parse(&name, &text);
                 diagnostics.extend(problems);
                 list
             }
             Err(e) => {
-                diagnostics.push(crate::auth::file_error(&name, &e));
-                crate::abac::PolicyList::default()
+                diagnostics.push(crate::authn::file_error(&name, &e));
+                crate::authz::abac::PolicyList::default()
             }
         };
         std::sync::Arc::new(list)

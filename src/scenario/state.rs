@@ -10,7 +10,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subje
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::dsl::program::{Mutation, ObjectKind, RoleKind, Subject as DslSubject};
-use crate::graph::RbacIndex;
+use crate::index::RbacIndex;
 use crate::manifest::walk::{InputPath, WalkOptions, expand};
 use crate::manifest::{InputFile, LoadOptions, Sources, load_files};
 use crate::model::{Cluster, Located, Origin};

@@ -4,6 +4,7 @@
 //! library prints. The CLI renders them as `FILE:LINE:COL: error: message`.
 
 mod path;
+mod quote;
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use path::{FieldPath, PathSegment};
+pub use quote::go_quote;
 
 /// A position in an input file (1-based line and column; 0 when unknown).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

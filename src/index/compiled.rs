@@ -503,7 +503,7 @@ fn intern_slot(map: &mut StrMap<u32>, s: &str, other: &StrMap<u32>) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::index::{EffectiveRule, RoleKind};
+    use crate::index::index::{EffectiveRule, RoleKind};
     use crate::model::Origin;
     use crate::rbac::matching::resource_rule_allows;
 

@@ -2,7 +2,6 @@
 //! bindings, resolved roles) and the access graph. Built once from a [`crate::model::Cluster`],
 //! then read-only and shared across threads.
 
-pub mod access;
 pub mod aggregation;
 pub mod compiled;
 pub mod defaults;
