@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::admission::{Admitted, admits};
 use super::caps::{Cap, Names, cluster_admin_rules, rule_caps};
-use crate::index::index::{BindingId, BindingKind, RbacIndex, RoleId, RoleKind};
+use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, RoleKind};
 use crate::model::WorkloadKind;
 use crate::pss::Level;
 use crate::pss::admission::Admission;

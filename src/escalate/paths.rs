@@ -23,8 +23,8 @@ use super::caps::cluster_admin_rules;
 use super::graph::{
     EscalationGraph, Evidence, GrantedRole, NodeId, NodeKey, Scope, Step, StepKind, membership,
 };
-use crate::index::index::parse_service_account_user;
-use crate::index::index::{BindingId, BindingKind, RbacIndex, RoleKind};
+use crate::index::rbac_index::parse_service_account_user;
+use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleKind};
 use crate::rbac::covers::covers;
 use crate::rbac::request::{SubjectSpec, parse_subject};
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::admission::{Admitted, admits};
 use super::caps::POD_CREATORS;
 use super::graph::{BUILT_IN_NAMESPACES, subject_key};
-use crate::index::index::{BindingId, RbacIndex};
+use crate::index::rbac_index::{BindingId, RbacIndex};
 use crate::pss::Level;
 use crate::pss::admission::Admission;
 use crate::pss::assess::namespace_labels;

@@ -17,7 +17,7 @@ use k8s_openapi::api::rbac::v1::Subject;
 use super::matching::rule_allows;
 use super::request::{Action, Request, UserInfo};
 use crate::index::compiled::{CompiledAction, NO_ROLE};
-use crate::index::index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex};
+use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex};
 use crate::source::go_quote;
 
 /// The binding, subject and rule that allowed a request.

@@ -14,7 +14,7 @@ use super::matching::{
     rule_allows, verb_matches,
 };
 use super::request::{Action, Request};
-use crate::index::index::{BindingId, RbacIndex, RoleId};
+use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
 
 /// A part of a request a rule failed to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

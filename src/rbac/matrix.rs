@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::authorize::authorize;
 use super::catalog::{Catalog, ResolvedResource};
 use super::request::{Action, Request, SubjectSpec, UserInfo};
-use crate::index::index::RbacIndex;
+use crate::index::rbac_index::RbacIndex;
 
 /// The verbs rakkess shows by default, plus the rest of the standard resource verbs.
 pub const DEFAULT_VERBS: &[&str] = &[

@@ -11,7 +11,7 @@ use k8s_openapi::api::rbac::v1::Subject;
 use super::authorize::binding_allows;
 use super::request::{Action, SUPERUSER_GROUP};
 use crate::index::compiled::subject_key;
-use crate::index::index::{BindingId, RbacIndex};
+use crate::index::rbac_index::{BindingId, RbacIndex};
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 

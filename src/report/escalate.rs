@@ -11,7 +11,7 @@ use super::table::{new_table, render};
 use crate::escalate::graph::{Evidence, GrantedRole, Scope};
 use crate::escalate::who_can_run::WhoCanRun;
 use crate::escalate::{Cut, Finding, HopEnd, NodeKey, Step, StepKind};
-use crate::index::index::RbacIndex;
+use crate::index::rbac_index::RbacIndex;
 
 /// How a node is named in reports.
 pub fn node_text(index: &RbacIndex, key: &NodeKey) -> String {

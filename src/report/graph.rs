@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::escalate::dot_quote;
 use crate::escalate::graph::{pod_service_account, subject_key};
 use crate::escalate::{Finding, NodeKey, Target};
-use crate::index::index::{BindingId, RbacIndex};
+use crate::index::rbac_index::{BindingId, RbacIndex};
 
 /// What to draw.
 #[derive(Debug, Clone, Default)]

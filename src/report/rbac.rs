@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::table::{new_table, render};
-use crate::index::index::{BindingId, RbacIndex, RoleId};
+use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
 use crate::rbac::RulesFor;
 use crate::rbac::access::go_list as go_list_of;
 use crate::rbac::access::{kubectl_list_rules, render_kubectl_list, review_rules};

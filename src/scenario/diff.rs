@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::index::index::{BindingKind, RbacIndex};
+use crate::index::rbac_index::{BindingKind, RbacIndex};
 use crate::pss::assess::AssessOptions;
 use crate::report::rbac::rule_text;
 

@@ -12,7 +12,7 @@ use crate::dsl::program::{
 };
 use crate::escalate::Finding;
 use crate::escalate::paths::Reach;
-use crate::index::index::RbacIndex;
+use crate::index::rbac_index::RbacIndex;
 use crate::model::Origin;
 use crate::pss::admission::policy_to_evaluate;
 use crate::pss::assess::{AssessOptions, assess_workload, namespace_labels};
