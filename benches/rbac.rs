@@ -9,7 +9,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
-use kubesim::rbac::request::{Action, Request, SubjectSpec};
+use kubesim::model::{Action, Request};
+use kubesim::rbac::query::SubjectSpec;
 use kubesim::rbac::{authorize, who_can};
 use rayon::prelude::*;
 

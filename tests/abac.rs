@@ -10,7 +10,8 @@ use kubesim::authz::abac::PolicyList;
 use kubesim::authz::{Chain, Mode, authorize, rules_for_chain, who_can_chain};
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
-use kubesim::rbac::request::{Action, Request, UserInfo};
+use kubesim::model::identity::UserInfo;
+use kubesim::model::{Action, Request};
 
 fn policies(file: &str) -> PolicyList {
     let text = std::fs::read_to_string(file).unwrap();

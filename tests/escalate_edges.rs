@@ -12,7 +12,7 @@ use kubesim::escalate::{
 };
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
-use kubesim::rbac::request::parse_subject;
+use kubesim::rbac::query::parse_subject;
 
 fn index(yaml: &str) -> RbacIndex {
     let loaded = load_str("test.yaml", yaml, &LoadOptions::default());

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use kubesim::escalate::who_can_run::who_can_run;
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
+use kubesim::model::Action;
 use kubesim::pss::Level;
 use kubesim::pss::admission::Admission;
-use kubesim::rbac::request::Action;
 use kubesim::rbac::who_can;
 
 const MANIFESTS: &str = "

@@ -6,8 +6,9 @@ use kubesim::index::RbacIndex;
 use kubesim::index::defaults;
 use kubesim::index::rbac_index::BindingKind;
 use kubesim::manifest::{LoadOptions, load_str};
+use kubesim::model::identity::UserInfo;
+use kubesim::model::{Action, Request};
 use kubesim::rbac::authorize::authorize;
-use kubesim::rbac::request::{Action, Request, UserInfo};
 
 fn index_of(text: &str) -> RbacIndex {
     let loaded = load_str("test.yaml", text, &LoadOptions::default());

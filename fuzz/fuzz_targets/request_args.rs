@@ -3,7 +3,7 @@
 #![no_main]
 
 use kubesim::dsl::{CheckContext, check, parse_file};
-use kubesim::rbac::request::{parse_resource, parse_subject, parse_verb};
+use kubesim::rbac::query::{parse_resource, parse_subject, parse_verb};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

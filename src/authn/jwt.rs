@@ -16,6 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::{AuthOptions, Identity, Method, OidcOptions, TokenOrigin, format_time};
+use crate::model::identity::{service_account_groups, service_account_user};
 use crate::source::Diagnostic;
 
 /// The issuer of legacy service-account tokens.
@@ -157,15 +158,8 @@ fn time_claims(jwt: &Jwt, identity: &mut Identity, now: i64) {
 }
 
 fn service_account_identity(method: Method, source: &str, namespace: &str, name: &str) -> Identity {
-    let mut identity = Identity::new(
-        method,
-        source,
-        format!("system:serviceaccount:{namespace}:{name}"),
-    );
-    identity.groups = vec![
-        "system:serviceaccounts".to_string(),
-        format!("system:serviceaccounts:{namespace}"),
-    ];
+    let mut identity = Identity::new(method, source, service_account_user(namespace, name));
+    identity.groups = service_account_groups(namespace);
     identity
 }
 

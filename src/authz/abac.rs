@@ -23,7 +23,8 @@ use std::sync::Arc;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use serde_json::Value;
 
-use crate::rbac::request::{AUTHENTICATED, Action, UserInfo};
+use crate::model::Action;
+use crate::model::identity::{AUTHENTICATED, UserInfo};
 use crate::source::{Diagnostic, Location};
 
 pub const API_VERSION: &str = "abac.authorization.kubernetes.io/v1beta1";

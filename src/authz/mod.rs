@@ -19,8 +19,9 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use crate::authz::abac::{NO_POLICY_MATCHED, Policy, PolicyList};
 use crate::index::RbacIndex;
+use crate::model::identity::{SUPERUSER_GROUP, UserInfo};
+use crate::model::{Action, Request};
 use crate::rbac::explain::{Explanation, explain};
-use crate::rbac::request::{Action, Request, SUPERUSER_GROUP, UserInfo};
 use crate::rbac::who_can::{WhoCan, who_can};
 use crate::rbac::{RulesFor, rules_for};
 

@@ -4,7 +4,8 @@
 
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::{Expectation, Show, Subject, SubjectPattern};
-use crate::rbac::request::Request;
+use crate::model::Request;
+use crate::model::identity::split_service_account_user;
 use crate::report::authz::{access_chain_text, can_chain_text, who_can_chain_text};
 use crate::scenario::eval::{Outcome, action, pattern_text, user_info};
 use crate::scenario::state::State;
@@ -94,10 +95,7 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
 
 /// ABAC names users by their user name; a service account's user name is shown as `sa:`.
 fn user_subject(name: &str) -> Subject {
-    let sa = name
-        .strip_prefix("system:serviceaccount:")
-        .and_then(|rest| rest.split_once(':'));
-    match sa {
+    match split_service_account_user(name) {
         Some((namespace, sa_name)) => Subject::ServiceAccount {
             namespace: namespace.to_string(),
             name: sa_name.to_string(),

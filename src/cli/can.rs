@@ -13,10 +13,10 @@ use super::{
 use kubesim::authn::Identity;
 use kubesim::index::RbacIndex;
 use kubesim::manifest::Loaded;
+use kubesim::model::identity::UserInfo;
+use kubesim::model::{Action, Request};
 use kubesim::rbac::catalog::Catalog;
-use kubesim::rbac::request::{
-    Action, Request, ResourceSpec, UserInfo, parse_resource, parse_subject, parse_verb,
-};
+use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject, parse_verb};
 use kubesim::report::authz::{can_chain_json, can_chain_text};
 use kubesim::report::rbac::{can_json, can_text};
 

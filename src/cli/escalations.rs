@@ -13,7 +13,7 @@ use kubesim::escalate::{
 use kubesim::index::RbacIndex;
 use kubesim::pss::LevelVersion;
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
-use kubesim::rbac::request::parse_subject;
+use kubesim::rbac::query::parse_subject;
 use kubesim::report::escalate::{escalations_dot, escalations_json, escalations_text};
 
 /// The Pod Security admission settings of the cluster the manifests go to.

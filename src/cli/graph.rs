@@ -8,7 +8,7 @@ use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_stdout, usage_error};
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
-use kubesim::rbac::request::parse_subject;
+use kubesim::rbac::query::parse_subject;
 use kubesim::report::graph::{Selection, graph_dot, graph_mermaid};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

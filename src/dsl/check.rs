@@ -15,6 +15,8 @@ use crate::dsl::ast::{self, Condition, File, Item, Node, SourceText, Span, Subje
 use crate::dsl::diagnostic::{DslDiagnostic, sort_diagnostics};
 use crate::dsl::program::*;
 use crate::model::WorkloadKind;
+use crate::model::identity::split_service_account_user;
+use crate::model::names;
 
 /// What the checker needs to know about the world outside the file.
 #[derive(Debug, Clone)]
@@ -313,11 +315,7 @@ impl Checker<'_> {
                 warning.clone(),
             );
         }
-        let subject = match identity
-            .user
-            .strip_prefix("system:serviceaccount:")
-            .and_then(|rest| rest.split_once(':'))
-        {
+        let subject = match split_service_account_user(&identity.user) {
             Some((namespace, name)) => Subject::ServiceAccount {
                 namespace: namespace.to_string(),
                 name: name.to_string(),
@@ -483,7 +481,7 @@ impl Checker<'_> {
             let name = &prefixed.name;
             match prefixed.prefix.node.as_str() {
                 "clusterrole" => {
-                    if !is_role_name(&name.node) {
+                    if !names::is_path_segment_name(&name.node) {
                         self.invalid_role_name(name);
                         return None;
                     }
@@ -492,7 +490,8 @@ impl Checker<'_> {
                 "role" => {
                     return match name.node.split_once('/') {
                         Some((namespace, role))
-                            if is_dns_label(namespace, false) && is_role_name(role) =>
+                            if is_dns_label(namespace, false)
+                                && names::is_path_segment_name(role) =>
                         {
                             Some(EscalationTarget::Role {
                                 namespace: namespace.to_string(),
@@ -1123,7 +1122,7 @@ impl Checker<'_> {
                         return None;
                     }
                 };
-                if !is_role_name(&role.name.node) {
+                if !names::is_path_segment_name(&role.name.node) {
                     self.invalid_role_name(&role.name);
                     return None;
                 }
@@ -1191,7 +1190,8 @@ impl Checker<'_> {
                     Some(ns) => Some(self.namespace(ns, false, false)?.0),
                     None => None,
                 };
-                if !is_dns_subdomain(&name.node, false) && !is_role_name(&name.node) {
+                if !is_dns_subdomain(&name.node, false) && !names::is_path_segment_name(&name.node)
+                {
                     self.error(
                         name.span,
                         "kubesim::dsl::invalid-name",
@@ -1210,7 +1210,7 @@ impl Checker<'_> {
                 let mut labels = Vec::new();
                 let mut ok = true;
                 for change in changes {
-                    if !is_label_key(&change.key.node) {
+                    if !names::is_qualified_name(&change.key.node) {
                         self.error(
                             change.key.span,
                             "kubesim::dsl::invalid-label",
@@ -1222,7 +1222,7 @@ impl Checker<'_> {
                         );
                         ok = false;
                     }
-                    if !is_label_value(&change.value.node) {
+                    if !names::is_label_value(&change.value.node) {
                         self.error(
                             change.value.span,
                             "kubesim::dsl::invalid-label",
@@ -1508,65 +1508,22 @@ fn builtin_group(resource: &str) -> &'static str {
 
 /// RFC 1123 label (namespaces); `*` allowed anywhere when `glob`.
 fn is_dns_label(text: &str, glob: bool) -> bool {
-    let stripped: String = if glob {
-        text.replace('*', "")
-    } else {
-        text.to_string()
-    };
     if glob && text.contains('*') {
         return text.len() <= 63
-            && stripped
+            && text
                 .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                .all(|c| c == '*' || c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     }
-    !text.is_empty()
-        && text.len() <= 63
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !text.starts_with('-')
-        && !text.ends_with('-')
+    names::is_dns1123_label(text)
 }
 
 /// RFC 1123 subdomain (most object names); `*` allowed anywhere when `glob`.
 fn is_dns_subdomain(text: &str, glob: bool) -> bool {
-    let body: String = if glob {
-        text.replace('*', "a")
+    if glob {
+        names::is_dns1123_subdomain(&text.replace('*', "a"))
     } else {
-        text.to_string()
-    };
-    !body.is_empty()
-        && body.len() <= 253
-        && body
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && body.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && body.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
-/// Role names are path segments: anything but empty, `.`, `..`, `/` and `%`
-/// (e.g. `system:controller:job-controller`).
-fn is_role_name(text: &str) -> bool {
-    !text.is_empty() && text != "." && text != ".." && !text.contains(['/', '%'])
-}
-
-/// `[PREFIX/]NAME` with a DNS-subdomain prefix and a qualified name.
-fn is_label_key(key: &str) -> bool {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    prefix.is_none_or(|p| is_dns_subdomain(p, false)) && !name.is_empty() && is_label_value(name)
-}
-
-fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric()))
+        names::is_dns1123_subdomain(text)
+    }
 }
 
 /// The deepest directory level a `**` pattern descends to, as a guard against loops through
@@ -1655,11 +1612,15 @@ mod tests {
         assert!(is_dns_label("prod-*", true));
         assert!(!is_dns_label("prod-*", false));
         assert!(is_dns_subdomain("app.config", false));
-        assert!(is_label_key("pod-security.kubernetes.io/enforce"));
-        assert!(!is_label_key("bad key"));
-        assert!(is_label_value(""));
-        assert!(!is_label_value("-x"));
-        assert!(is_role_name("system:controller:job-controller"));
+        assert!(names::is_qualified_name(
+            "pod-security.kubernetes.io/enforce"
+        ));
+        assert!(!names::is_qualified_name("bad key"));
+        assert!(names::is_label_value(""));
+        assert!(!names::is_label_value("-x"));
+        assert!(names::is_path_segment_name(
+            "system:controller:job-controller"
+        ));
     }
 
     #[test]

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 
 use crate::dsl::ast::{SetRelation, Span};
 use crate::model::WorkloadKind;
+use crate::model::identity::{
+    ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, service_account_groups, service_account_user,
+};
 
 pub use crate::dsl::ast::RuleMode;
 
@@ -92,20 +95,16 @@ impl Principal {
     /// The request identity of a subject plus extra groups, as the apiserver authenticates it.
     pub fn authenticate(subject: Subject, extra_groups: &[String]) -> Self {
         let (user, mut groups) = match &subject {
-            Subject::User(name) if name == "system:anonymous" => (
-                Some(name.clone()),
-                vec!["system:unauthenticated".to_string()],
-            ),
-            Subject::User(name) => (Some(name.clone()), vec!["system:authenticated".to_string()]),
+            Subject::User(name) if name == ANONYMOUS => {
+                (Some(name.clone()), vec![UNAUTHENTICATED.to_string()])
+            }
+            Subject::User(name) => (Some(name.clone()), vec![AUTHENTICATED.to_string()]),
             Subject::Group(name) => (None, vec![name.clone()]),
-            Subject::ServiceAccount { namespace, name } => (
-                Some(format!("system:serviceaccount:{namespace}:{name}")),
-                vec![
-                    "system:serviceaccounts".to_string(),
-                    format!("system:serviceaccounts:{namespace}"),
-                    "system:authenticated".to_string(),
-                ],
-            ),
+            Subject::ServiceAccount { namespace, name } => {
+                let mut groups = service_account_groups(namespace);
+                groups.push(AUTHENTICATED.to_string());
+                (Some(service_account_user(namespace, name)), groups)
+            }
         };
         groups.extend(extra_groups.iter().cloned());
         groups.sort();

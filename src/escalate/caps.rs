@@ -8,8 +8,8 @@
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
+use crate::model::Action;
 use crate::rbac::matching::rule_allows;
-use crate::rbac::request::Action;
 
 /// Which objects of a kind a rule reaches: all of them, or only the named ones.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -19,13 +19,13 @@ use super::admission::{Admitted, admits};
 use super::caps::{Cap, Names, cluster_admin_rules, rule_caps};
 use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, RoleKind};
 use crate::model::WorkloadKind;
+use crate::model::identity::{
+    ANONYMOUS, AUTHENTICATED, SERVICE_ACCOUNTS, SUPERUSER_GROUP, UNAUTHENTICATED,
+};
 use crate::pss::Level;
 use crate::pss::admission::Admission;
 use crate::pss::assess::namespace_labels;
 use crate::rbac::covers::covers;
-use crate::rbac::request::{
-    ANONYMOUS, AUTHENTICATED, SERVICE_ACCOUNTS, SUPERUSER_GROUP, UNAUTHENTICATED,
-};
 
 pub type NodeId = NodeIndex<u32>;
 

@@ -3,7 +3,7 @@
 //! checked program's subjects and targets turned into the analysis' sources and targets.
 
 use crate::dsl::program::{EscalationTarget, Principal, Subject};
-use crate::rbac::request::SubjectSpec;
+use crate::rbac::query::SubjectSpec;
 
 use super::paths::{Source, Target};
 

@@ -23,10 +23,10 @@ use super::caps::cluster_admin_rules;
 use super::graph::{
     EscalationGraph, Evidence, GrantedRole, NodeId, NodeKey, Scope, Step, StepKind, membership,
 };
-use crate::index::rbac_index::parse_service_account_user;
 use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleKind};
+use crate::model::identity::split_service_account_user;
 use crate::rbac::covers::covers;
-use crate::rbac::request::{SubjectSpec, parse_subject};
+use crate::rbac::query::{SubjectSpec, parse_subject};
 
 /// What an escalation leads to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,7 +110,7 @@ impl Source {
     /// The identity node this source is (user or service account), if named.
     fn identity(&self) -> Option<NodeKey> {
         let user = self.user.as_deref()?;
-        Some(match parse_service_account_user(user) {
+        Some(match split_service_account_user(user) {
             Some((ns, name)) => NodeKey::ServiceAccount {
                 namespace: ns.to_string(),
                 name: name.to_string(),

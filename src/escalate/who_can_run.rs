@@ -10,11 +10,12 @@ use super::admission::{Admitted, admits};
 use super::caps::POD_CREATORS;
 use super::graph::{BUILT_IN_NAMESPACES, subject_key};
 use crate::index::rbac_index::{BindingId, RbacIndex};
+use crate::model::Action;
+use crate::model::identity::SUPERUSER_GROUP;
 use crate::pss::Level;
 use crate::pss::admission::Admission;
 use crate::pss::assess::namespace_labels;
 use crate::rbac::authorize::binding_allows;
-use crate::rbac::request::{Action, SUPERUSER_GROUP};
 
 /// One binding that lets a subject create one kind of pod-running object.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

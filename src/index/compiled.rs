@@ -15,8 +15,9 @@ use std::ops::Range;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use rustc_hash::FxHashMap;
 
-use super::rbac_index::{BindingKind, IndexedBinding, IndexedRole, service_account_user};
-use crate::rbac::request::ResourceAttributes;
+use super::rbac_index::{BindingKind, IndexedBinding, IndexedRole};
+use crate::model::ResourceAttributes;
+use crate::model::identity::service_account_user;
 
 /// A string no rule mentions: it can match only a wildcard.
 const UNKNOWN: u32 = u32::MAX;

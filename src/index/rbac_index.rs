@@ -17,6 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::aggregation::{self, RuleOrigin};
 use super::compiled::{CompiledRules, CompiledSubjects};
+use crate::model::identity::service_account_splits;
 use crate::model::{Cluster, Origin};
 use crate::source::{Diagnostic, go_quote};
 
@@ -153,21 +154,6 @@ pub struct RbacIndex {
     pub compiled_rules: Arc<CompiledRules>,
     /// Subject → bindings in integer form, for the decision hot path.
     pub compiled_subjects: CompiledSubjects,
-}
-
-/// The user name a service account authenticates as.
-pub fn service_account_user(namespace: &str, name: &str) -> String {
-    format!("system:serviceaccount:{namespace}:{name}")
-}
-
-/// Splits `system:serviceaccount:NS:NAME` into (NS, NAME).
-pub fn parse_service_account_user(user: &str) -> Option<(&str, &str)> {
-    let rest = user.strip_prefix("system:serviceaccount:")?;
-    let (ns, name) = rest.split_once(':')?;
-    if ns.is_empty() || name.is_empty() || name.contains(':') {
-        return None;
-    }
-    Some((ns, name))
 }
 
 impl RbacIndex {
@@ -449,7 +435,6 @@ impl RbacIndex {
         namespace: &str,
     ) -> Vec<BindingId> {
         let mut ids = Vec::new();
-        let sa = parse_service_account_user(user);
         let mut collect = |index: &SubjectIndex| {
             if let Some(v) = index.users.get(user) {
                 ids.extend_from_slice(v);
@@ -459,12 +444,13 @@ impl RbacIndex {
                     ids.extend_from_slice(v);
                 }
             }
-            if let Some((ns, name)) = sa
-                && let Some(v) = index
+            for (ns, name) in service_account_splits(user) {
+                if let Some(v) = index
                     .service_accounts
                     .get(&(ns.to_string(), name.to_string()))
-            {
-                ids.extend_from_slice(v);
+                {
+                    ids.extend_from_slice(v);
+                }
             }
         };
         collect(&self.cluster_subjects);

@@ -1,6 +1,13 @@
 //! The domain model: the typed Kubernetes objects kubesim reasons about, each with its origin,
 //! gathered in one [`Cluster`] value. Pure data; no parsing and no printing.
 
+pub mod identity;
+pub mod names;
+pub mod request;
+
+pub use identity::UserInfo;
+pub use request::{Action, NonResourceAttributes, Request, ResourceAttributes};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;

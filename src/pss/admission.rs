@@ -14,6 +14,7 @@ use super::evaluate::Evaluator;
 use super::format::go_quote;
 use super::level::{Level, LevelVersion, Version};
 use super::result::{CheckResult, all_allowed, forbidden_detail, forbidden_reason};
+use crate::model::names;
 
 /// Prefix of the namespace labels and (in-tree) of the audit annotation keys.
 pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
@@ -366,10 +367,10 @@ impl PodSecurityConfig {
         let exemptions = Exemptions {
             usernames: list("usernames", |u| u.is_empty().then_some("must be non-empty")),
             namespaces: list("namespaces", |n| {
-                (!is_dns1123_label(n)).then_some("must be a valid namespace name")
+                (!names::is_dns1123_label(n)).then_some("must be a valid namespace name")
             }),
             runtime_classes: list("runtimeClasses", |r| {
-                (!is_dns1123_subdomain(r)).then_some("must be a valid DNS subdomain name")
+                (!names::is_dns1123_subdomain(r)).then_some("must be a valid DNS subdomain name")
             }),
         };
         if problems.is_empty() {
@@ -381,22 +382,6 @@ impl PodSecurityConfig {
             Err(ConfigError { problems })
         }
     }
-}
-
-/// RFC 1123 label: at most 63 of `[a-z0-9-]`, starting and ending alphanumeric.
-fn is_dns1123_label(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    !bytes.is_empty()
-        && bytes.len() <= 63
-        && bytes.first().is_some_and(alnum)
-        && bytes.last().is_some_and(alnum)
-        && bytes.iter().all(|b| alnum(b) || *b == b'-')
-}
-
-/// RFC 1123 subdomain: at most 253 characters of dot-separated labels.
-fn is_dns1123_subdomain(value: &str) -> bool {
-    value.len() <= 253 && value.split('.').all(is_dns1123_label)
 }
 
 /// Why a request was allowed without evaluating the policy.

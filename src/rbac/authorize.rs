@@ -15,9 +15,10 @@
 use k8s_openapi::api::rbac::v1::Subject;
 
 use super::matching::rule_allows;
-use super::request::{Action, Request, UserInfo};
 use crate::index::compiled::{CompiledAction, NO_ROLE};
 use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex};
+use crate::model::identity::{UserInfo, is_service_account_user};
+use crate::model::{Action, Request};
 use crate::source::go_quote;
 
 /// The binding, subject and rule that allowed a request.
@@ -111,12 +112,7 @@ pub fn subject_applies(subject: &Subject, user: &UserInfo, binding_namespace: &s
             if ns.is_empty() {
                 return false;
             }
-            // user == "system:serviceaccount:" + ns + ":" + name, without building it.
-            user.name()
-                .strip_prefix("system:serviceaccount:")
-                .and_then(|rest| rest.strip_prefix(ns))
-                .and_then(|rest| rest.strip_prefix(':'))
-                .is_some_and(|rest| rest == subject.name)
+            is_service_account_user(user.name(), ns, &subject.name)
         }
         _ => false,
     }

@@ -13,8 +13,8 @@ use super::matching::{
     api_group_matches, non_resource_url_matches, resource_matches_request, resource_name_matches,
     rule_allows, verb_matches,
 };
-use super::request::{Action, Request};
 use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
+use crate::model::{Action, Request};
 
 /// A part of a request a rule failed to match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

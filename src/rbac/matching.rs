@@ -5,7 +5,7 @@
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
-use super::request::{Action, NonResourceAttributes, ResourceAttributes};
+use crate::model::{Action, NonResourceAttributes, ResourceAttributes};
 
 /// `*`, the wildcard of every rule field but resourceNames.
 pub const ALL: &str = "*";

@@ -8,8 +8,10 @@ use rayon::prelude::*;
 
 use super::authorize::authorize;
 use super::catalog::{Catalog, ResolvedResource};
-use super::request::{Action, Request, SubjectSpec, UserInfo};
+use super::query::SubjectSpec;
 use crate::index::rbac_index::RbacIndex;
+use crate::model::identity::UserInfo;
+use crate::model::{Action, Request};
 
 /// The verbs rakkess shows by default, plus the rest of the standard resource verbs.
 pub const DEFAULT_VERBS: &[&str] = &[

@@ -13,16 +13,14 @@ pub mod covers;
 pub mod explain;
 pub mod matching;
 pub mod matrix;
-pub mod request;
+pub mod query;
 pub mod validate;
 pub mod who_can;
 
+pub use crate::model::{Action, NonResourceAttributes, Request, ResourceAttributes, UserInfo};
 pub use access::{RulesFor, rules_for};
 pub use authorize::{Decision, Grant, authorize};
 pub use catalog::{Catalog, CatalogError, ResolvedResource};
 pub use explain::{Explanation, NearMiss, explain};
-pub use request::{
-    Action, NonResourceAttributes, Request, RequestError, ResourceAttributes, ResourceSpec,
-    SubjectSpec, UserInfo, parse_resource, parse_subject,
-};
+pub use query::{RequestError, ResourceSpec, SubjectSpec, parse_resource, parse_subject};
 pub use who_can::{AllowedSubjects, WhoCan, allowed_subjects, who_can};

@@ -9,9 +9,10 @@
 use k8s_openapi::api::rbac::v1::Subject;
 
 use super::authorize::binding_allows;
-use super::request::{Action, SUPERUSER_GROUP};
 use crate::index::compiled::subject_key;
 use crate::index::rbac_index::{BindingId, RbacIndex};
+use crate::model::Action;
+use crate::model::identity::SUPERUSER_GROUP;
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 

@@ -11,8 +11,9 @@ use super::rbac::{
 use super::table::{new_table, render};
 use crate::authz::{ChainDecision, ChainRules, ChainWhoCan, Decider, Verdict};
 use crate::index::RbacIndex;
+use crate::model::identity::UserInfo;
+use crate::model::{Action, Request};
 use crate::rbac::access::{kubectl_list_rules, render_kubectl_list, review_rules};
-use crate::rbac::request::{Action, Request, UserInfo};
 
 fn verdicts_text(decision: &ChainDecision) -> String {
     let parts: Vec<String> = decision

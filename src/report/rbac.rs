@@ -7,13 +7,14 @@ use serde_json::{Value, json};
 
 use super::table::{new_table, render};
 use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
+use crate::model::identity::UserInfo;
+use crate::model::{Action, Request};
 use crate::rbac::RulesFor;
 use crate::rbac::access::go_list as go_list_of;
 use crate::rbac::access::{kubectl_list_rules, render_kubectl_list, review_rules};
 use crate::rbac::authorize::{Grant, describe_subject};
 use crate::rbac::explain::{Explanation, NearMiss};
 use crate::rbac::matrix::Matrix;
-use crate::rbac::request::{Action, Request, UserInfo};
 use crate::rbac::who_can::WhoCan;
 
 /// The request as JSON: who, and what.

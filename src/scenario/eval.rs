@@ -12,6 +12,8 @@ use crate::dsl::program::{
 };
 use crate::escalate::paths::Reach;
 use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
+use crate::model::identity::UserInfo;
+use crate::model::{Action, Request};
 use crate::model::{Workload, WorkloadKind};
 use crate::pss::Level;
 use crate::pss::assess::{
@@ -20,7 +22,6 @@ use crate::pss::assess::{
 use crate::rbac::access::rules_for;
 use crate::rbac::authorize;
 use crate::rbac::explain::explain;
-use crate::rbac::request::{Action, Request, UserInfo};
 use crate::rbac::who_can::who_can;
 use crate::report::rbac::{access_text, can_text, who_can_text};
 

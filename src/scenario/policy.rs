@@ -14,10 +14,10 @@ use crate::escalate::Finding;
 use crate::escalate::paths::Reach;
 use crate::index::rbac_index::RbacIndex;
 use crate::model::Origin;
+use crate::model::Request;
 use crate::pss::admission::policy_to_evaluate;
 use crate::pss::assess::{AssessOptions, assess_workload, namespace_labels};
 use crate::rbac::explain::explain;
-use crate::rbac::request::Request;
 use crate::report::escalate::finding_text;
 use crate::report::rbac::{binding_text, role_text, rule_text};
 

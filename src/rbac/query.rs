@@ -1,20 +1,13 @@
-//! Authorization requests as the apiserver hands them to RBAC: a user (name and groups) plus
-//! either resource attributes (verb, API group, resource, subresource, name, namespace) or a
-//! non-resource URL and verb. Also the parsers for the subject and resource syntax the command
-//! line and the language share (`user:alice`, `sa:ns/name`, `deployments.apps/scale`, `/healthz`).
+//! The subject, resource and verb syntax the command line and the language share, parsed as
+//! kubectl reads them: `user:alice`, `group:dev`, `sa:ns/name`, `deployments.apps/scale`,
+//! `/healthz`. A subject becomes the identity the apiserver would authenticate it as.
 
 use thiserror::Error;
 
-/// Group every authenticated user is in.
-pub const AUTHENTICATED: &str = "system:authenticated";
-/// Group of anonymous requests.
-pub const UNAUTHENTICATED: &str = "system:unauthenticated";
-/// User name of anonymous requests.
-pub const ANONYMOUS: &str = "system:anonymous";
-/// Group that bypasses authorization entirely.
-pub const SUPERUSER_GROUP: &str = "system:masters";
-/// Group of every service account.
-pub const SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
+use crate::model::identity::{
+    ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, UserInfo, service_account_groups,
+    service_account_user,
+};
 
 /// A parse error in a subject or resource written by a user.
 #[derive(Debug, Clone, PartialEq, Eq, Error, miette::Diagnostic)]
@@ -40,244 +33,6 @@ pub enum RequestError {
     EmptyResourcePart(String),
 }
 
-/// The identity a request is made as: a user name and the groups the authenticator gave it.
-///
-/// Service-account user names are pre-split once here, so the authorizer's index lookups need
-/// no allocation per decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserInfo {
-    name: String,
-    groups: Vec<String>,
-    /// Every (namespace, name) pair whose service account authenticates as `name`.
-    service_account_keys: Vec<(String, String)>,
-}
-
-impl UserInfo {
-    /// A user with exactly these groups (SubjectAccessReview semantics: nothing added).
-    pub fn new(name: impl Into<String>, groups: Vec<String>) -> Self {
-        let name = name.into();
-        let service_account_keys = service_account_keys(&name);
-        Self {
-            name,
-            groups,
-            service_account_keys,
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn groups(&self) -> &[String] {
-        &self.groups
-    }
-
-    /// True when the user is in `system:masters`, which the apiserver lets do anything.
-    pub fn is_superuser(&self) -> bool {
-        self.groups.iter().any(|g| g == SUPERUSER_GROUP)
-    }
-
-    /// The (namespace, name) keys of service-account subjects that match this user.
-    pub fn service_account_keys(&self) -> &[(String, String)] {
-        &self.service_account_keys
-    }
-}
-
-/// RBAC compares `system:serviceaccount:NS:NAME` byte for byte, so a name with several colons
-/// matches every split of it whose namespace is non-empty.
-fn service_account_keys(user: &str) -> Vec<(String, String)> {
-    let Some(rest) = user.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX) else {
-        return Vec::new();
-    };
-    rest.match_indices(':')
-        .filter(|(i, _)| *i > 0)
-        .map(|(i, _)| (rest[..i].to_string(), rest[i + 1..].to_string()))
-        .collect()
-}
-
-const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
-
-/// The attributes of a request on an API resource.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ResourceAttributes {
-    pub verb: String,
-    pub api_group: String,
-    pub resource: String,
-    pub subresource: String,
-    pub name: String,
-    /// `""` for a cluster-scoped request.
-    pub namespace: String,
-}
-
-impl ResourceAttributes {
-    /// Applies a list/watch field selector as the apiserver does: when it requires
-    /// `metadata.name` to equal a value, the request carries that name. Other verbs ignore it.
-    pub fn apply_field_selector(&mut self, selector: &str) {
-        if self.verb != "list" && self.verb != "watch" {
-            return;
-        }
-        if let Some(name) = exact_name_in_selector(selector) {
-            self.name = name;
-        }
-    }
-
-    /// `resource[/subresource]`, as RBAC compares it with rule resources.
-    pub fn combined_resource(&self) -> String {
-        if self.subresource.is_empty() {
-            self.resource.clone()
-        } else {
-            format!("{}/{}", self.resource, self.subresource)
-        }
-    }
-}
-
-/// The value a field selector requires `metadata.name` to equal (`=` or `==`), if any.
-/// Terms are separated by unescaped commas; `\` escapes `,`, `=`, `!` and `\` in values.
-pub fn exact_name_in_selector(selector: &str) -> Option<String> {
-    for term in split_unescaped(selector, ',') {
-        let term = term.trim();
-        if let Some(value) = term
-            .strip_prefix("metadata.name==")
-            .or_else(|| term.strip_prefix("metadata.name="))
-        {
-            return Some(unescape_selector_value(value));
-        }
-    }
-    None
-}
-
-fn split_unescaped(text: &str, separator: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == separator {
-            parts.push(&text[start..i]);
-            start = i + 1;
-        }
-    }
-    parts.push(&text[start..]);
-    parts
-}
-
-fn unescape_selector_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut escaped = false;
-    for c in value.chars() {
-        if !escaped && c == '\\' {
-            escaped = true;
-        } else {
-            escaped = false;
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The attributes of a request on a non-resource URL (`/healthz`, `/apis`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct NonResourceAttributes {
-    pub verb: String,
-    pub path: String,
-}
-
-/// What is asked, without who asks (the subject locator ignores the user).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    Resource(ResourceAttributes),
-    NonResource(NonResourceAttributes),
-}
-
-impl Action {
-    pub fn verb(&self) -> &str {
-        match self {
-            Action::Resource(r) => &r.verb,
-            Action::NonResource(n) => &n.verb,
-        }
-    }
-
-    /// The namespace of the request; `""` for cluster scope and for non-resource URLs.
-    pub fn namespace(&self) -> &str {
-        match self {
-            Action::Resource(r) => &r.namespace,
-            Action::NonResource(_) => "",
-        }
-    }
-
-    /// A resource action from a parsed resource (group already resolved).
-    pub fn resource(
-        verb: &str,
-        api_group: &str,
-        resource: &str,
-        subresource: &str,
-        namespace: &str,
-        name: &str,
-    ) -> Action {
-        Action::Resource(ResourceAttributes {
-            verb: verb.to_string(),
-            api_group: api_group.to_string(),
-            resource: resource.to_string(),
-            subresource: subresource.to_string(),
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-        })
-    }
-
-    pub fn non_resource(verb: &str, path: &str) -> Action {
-        Action::NonResource(NonResourceAttributes {
-            verb: verb.to_string(),
-            path: path.to_string(),
-        })
-    }
-
-    /// A short human description: `get pods.apps/scale named "x" in ns "y"`, `get /healthz`.
-    pub fn describe(&self) -> String {
-        match self {
-            Action::NonResource(n) => format!("{} {}", n.verb, n.path),
-            Action::Resource(r) => {
-                let mut s = format!("{} {}", r.verb, r.resource);
-                if !r.api_group.is_empty() {
-                    s.push('.');
-                    s.push_str(&r.api_group);
-                }
-                if !r.subresource.is_empty() {
-                    s.push('/');
-                    s.push_str(&r.subresource);
-                }
-                if !r.name.is_empty() {
-                    s.push_str(&format!(" named {}", crate::source::go_quote(&r.name)));
-                }
-                if r.namespace.is_empty() {
-                    s.push_str(" cluster-wide");
-                } else {
-                    s.push_str(&format!(
-                        " in namespace {}",
-                        crate::source::go_quote(&r.namespace)
-                    ));
-                }
-                s
-            }
-        }
-    }
-}
-
-/// An authorization request: who asks, and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    pub user: UserInfo,
-    pub action: Action,
-}
-
-impl Request {
-    pub fn new(user: UserInfo, action: Action) -> Self {
-        Self { user, action }
-    }
-}
-
 /// A subject as written in the language and on the command line.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SubjectSpec {
@@ -300,9 +55,8 @@ impl SubjectSpec {
                 String::new()
             }
             SubjectSpec::ServiceAccount { namespace, name } => {
-                groups.push(SERVICE_ACCOUNTS.to_string());
-                groups.push(format!("{SERVICE_ACCOUNTS}:{namespace}"));
-                format!("{SERVICE_ACCOUNT_USER_PREFIX}{namespace}:{name}")
+                groups.extend(service_account_groups(namespace));
+                service_account_user(namespace, name)
             }
         };
         for g in extra_groups {
@@ -481,6 +235,7 @@ pub fn parse_verb(text: &str) -> Result<String, RequestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::identity::SERVICE_ACCOUNTS;
 
     #[test]
     fn subjects_parse() {
@@ -538,20 +293,6 @@ mod tests {
     }
 
     #[test]
-    fn service_account_names_split_every_way() {
-        let u = UserInfo::new("system:serviceaccount:a:b:c", vec![]);
-        assert_eq!(
-            u.service_account_keys(),
-            [("a".into(), "b:c".into()), ("a:b".into(), "c".into())]
-        );
-        assert!(
-            UserInfo::new("alice", vec![])
-                .service_account_keys()
-                .is_empty()
-        );
-    }
-
-    #[test]
     fn resources_parse() {
         assert_eq!(
             parse_resource("deployments.apps/scale"),
@@ -576,27 +317,5 @@ mod tests {
         assert!(parse_resource("pods/").is_err());
         assert!(parse_resource("pods.").is_err());
         assert!(parse_resource("").is_err());
-    }
-
-    #[test]
-    fn field_selector_sets_name_for_list_and_watch() {
-        let mut r = ResourceAttributes {
-            verb: "list".into(),
-            ..Default::default()
-        };
-        r.apply_field_selector("status.phase=Running,metadata.name=web");
-        assert_eq!(r.name, "web");
-        let mut r = ResourceAttributes {
-            verb: "watch".into(),
-            ..Default::default()
-        };
-        r.apply_field_selector("metadata.name!=web");
-        assert_eq!(r.name, "");
-        let mut r = ResourceAttributes {
-            verb: "get".into(),
-            ..Default::default()
-        };
-        r.apply_field_selector("metadata.name=web");
-        assert_eq!(r.name, "");
     }
 }
