@@ -1,6 +1,7 @@
 //! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
 pub mod authn;
 pub mod authz;
+pub mod compare;
 pub mod dsl;
 pub mod escalate;
 pub mod generate;

@@ -11,7 +11,6 @@
 //! upstream's ABAC `RulesFor`.
 
 pub mod abac;
-pub mod scenario;
 
 use std::sync::Arc;
 

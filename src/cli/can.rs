@@ -11,11 +11,11 @@ use super::{
     print_diagnostics, print_stdout, usage_error,
 };
 use kubesim::authn::Identity;
-use kubesim::index::RbacIndex;
+use kubesim::index::catalog::Catalog;
+use kubesim::index::{Indexed, RbacIndex};
 use kubesim::manifest::Loaded;
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
-use kubesim::rbac::catalog::Catalog;
 use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject, parse_verb};
 use kubesim::report::authz::{can_chain_json, can_chain_text};
 use kubesim::report::rbac::{can_json, can_text};
@@ -137,8 +137,8 @@ pub(super) fn asker(
 
 /// The loaded input and its index, plus whether the input had errors.
 pub(super) struct LoadedIndex {
-    pub index: RbacIndex,
-    pub catalog: Catalog,
+    pub index: Arc<RbacIndex>,
+    pub catalog: Arc<Catalog>,
     pub input_errors: bool,
 }
 
@@ -154,17 +154,13 @@ pub(super) fn load_index_inspecting(
     input: &InputArgs,
     inspect: impl FnOnce(&Loaded),
 ) -> Result<LoadedIndex, u8> {
-    let mut loaded = input.load().map_err(|e| usage_error(&e))?;
+    let loaded = input.load().map_err(|e| usage_error(&e))?;
     inspect(&loaded);
-    let cluster = std::mem::take(&mut loaded.cluster);
-    let catalog = Catalog::new(&cluster.custom_resources);
-    let index = RbacIndex::build(Arc::new(cluster));
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(index.diagnostics.iter().cloned());
+    let (indexed, diagnostics) = Indexed::build(loaded);
     print_diagnostics(&diagnostics);
     Ok(LoadedIndex {
-        index,
-        catalog,
+        index: indexed.rbac,
+        catalog: indexed.catalog,
         input_errors: diagnostics.iter().any(|d| d.is_error()),
     })
 }

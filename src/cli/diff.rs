@@ -7,7 +7,7 @@ use super::escalations::AdmissionArgs;
 use super::{
     EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
 };
-use kubesim::escalate::diff::diff;
+use kubesim::compare::diff;
 use kubesim::manifest::Loaded;
 use kubesim::manifest::git::Side;
 use kubesim::pss::assess::AssessOptions;
@@ -83,9 +83,9 @@ pub fn run(args: &DiffArgs) -> u8 {
     let changes = diff(&states[0], &states[1], &options);
     if !args.input.quiet {
         print_stdout(&match args.output {
-            DiffFormat::Table => diff_text(&changes),
-            DiffFormat::Json => diff_json(&changes),
-            DiffFormat::Markdown => diff_markdown(&changes),
+            DiffFormat::Table => diff_text(&states[0], &states[1], &changes),
+            DiffFormat::Json => diff_json(&states[0], &states[1], &changes),
+            DiffFormat::Markdown => diff_markdown(&states[0], &states[1], &changes),
         });
     }
     if input_errors {

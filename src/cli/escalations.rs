@@ -10,7 +10,7 @@ use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usa
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
-use kubesim::index::RbacIndex;
+use kubesim::index::{Indexed, RbacIndex};
 use kubesim::pss::LevelVersion;
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
 use kubesim::rbac::query::parse_subject;
@@ -78,15 +78,12 @@ pub struct EscalationsArgs {
 }
 
 /// Loads the input and builds its RBAC index, printing every diagnostic.
-pub(super) fn load(input: &InputArgs) -> Result<(RbacIndex, bool), u8> {
-    let mut loaded = input.load().map_err(|e| usage_error(&e))?;
-    let cluster = std::mem::take(&mut loaded.cluster);
-    let index = RbacIndex::build(Arc::new(cluster));
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(index.diagnostics.iter().cloned());
+pub(super) fn load(input: &InputArgs) -> Result<(Arc<RbacIndex>, bool), u8> {
+    let loaded = input.load().map_err(|e| usage_error(&e))?;
+    let (indexed, diagnostics) = Indexed::build(loaded);
     print_diagnostics(&diagnostics);
     let errors = diagnostics.iter().any(|d| d.is_error());
-    Ok((index, errors))
+    Ok((indexed.rbac, errors))
 }
 
 pub fn run(args: &EscalationsArgs) -> u8 {

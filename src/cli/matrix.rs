@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::can::load_index;
 use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
-use kubesim::rbac::catalog::ResolvedResource;
+use kubesim::index::catalog::ResolvedResource;
 use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,
 };

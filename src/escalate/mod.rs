@@ -6,9 +6,7 @@
 
 pub mod admission;
 pub mod caps;
-pub mod diff;
 pub mod graph;
-pub mod language;
 pub mod paths;
 pub mod who_can_run;
 

@@ -1,10 +1,59 @@
 //! The index stage: built-in default roles, ClusterRole aggregation, the RBAC index (subject →
-//! bindings, resolved roles) and its compiled, integer-matched form. Built once from a [`crate::model::Cluster`],
-//! then read-only and shared across threads.
+//! bindings, resolved roles) and its compiled, integer-matched form, and the resource catalogue
+//! with the input's CRDs. Built once from the loaded manifests as one [`Indexed`] value, then
+//! read-only and shared across threads.
 
 pub mod aggregation;
+pub mod catalog;
 pub mod compiled;
 pub mod defaults;
 pub mod rbac_index;
 
+use std::sync::Arc;
+
+pub use catalog::Catalog;
 pub use rbac_index::RbacIndex;
+
+use crate::manifest::{Loaded, Sources};
+use crate::model::Cluster;
+use crate::source::Diagnostic;
+
+/// Everything the engines read: the RBAC index over the objects, the resource catalogue with
+/// their CRDs, and the source texts that field lines are quoted from.
+#[derive(Debug, Clone)]
+pub struct Indexed {
+    pub rbac: Arc<RbacIndex>,
+    pub catalog: Arc<Catalog>,
+    pub sources: Arc<Sources>,
+}
+
+impl Indexed {
+    /// Indexes what was loaded. The diagnostics are the loader's followed by the index's
+    /// (unknown roles, bindings that bind nothing), in that order.
+    pub fn build(loaded: Loaded) -> (Indexed, Vec<Diagnostic>) {
+        let mut diagnostics = loaded.diagnostics;
+        let indexed = Indexed::new(loaded.cluster, loaded.sources);
+        diagnostics.extend(indexed.rbac.diagnostics.iter().cloned());
+        (indexed, diagnostics)
+    }
+
+    /// Indexes `cluster`, whose source texts are `sources`.
+    pub fn new(cluster: Cluster, sources: Sources) -> Indexed {
+        Indexed::from_index(RbacIndex::build(Arc::new(cluster)), sources)
+    }
+
+    /// Wraps an RBAC index already built (a what-if that kept the roles of its parent).
+    pub fn from_index(rbac: RbacIndex, sources: Sources) -> Indexed {
+        let catalog = Arc::new(Catalog::new(&rbac.cluster.custom_resources));
+        Indexed {
+            rbac: Arc::new(rbac),
+            catalog,
+            sources: Arc::new(sources),
+        }
+    }
+
+    /// The objects indexed.
+    pub fn cluster(&self) -> &Cluster {
+        &self.rbac.cluster
+    }
+}

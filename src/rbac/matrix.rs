@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 
 use super::authorize::authorize;
-use super::catalog::{Catalog, ResolvedResource};
 use super::query::SubjectSpec;
+use crate::index::catalog::{Catalog, ResolvedResource};
 use crate::index::rbac_index::RbacIndex;
 use crate::model::identity::UserInfo;
 use crate::model::{Action, Request};

@@ -8,7 +8,6 @@
 
 pub mod access;
 pub mod authorize;
-pub mod catalog;
 pub mod covers;
 pub mod explain;
 pub mod matching;
@@ -17,10 +16,10 @@ pub mod query;
 pub mod validate;
 pub mod who_can;
 
+pub use crate::index::catalog::{Catalog, CatalogError, ResolvedResource};
 pub use crate::model::{Action, NonResourceAttributes, Request, ResourceAttributes, UserInfo};
 pub use access::{RulesFor, rules_for};
 pub use authorize::{Decision, Grant, authorize};
-pub use catalog::{Catalog, CatalogError, ResolvedResource};
 pub use explain::{Explanation, NearMiss, explain};
 pub use query::{RequestError, ResourceSpec, SubjectSpec, parse_resource, parse_subject};
 pub use who_can::{AllowedSubjects, WhoCan, allowed_subjects, who_can};

@@ -1,10 +1,157 @@
 //! Reports of `kubesim diff`: plain text for terminals and CI logs, JSON for scripts, and
-//! markdown for a pull-request comment.
+//! markdown for a pull-request comment; and the text of the language's `show diff`.
+
+use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::escalate::diff::{Changes, PathChange};
-use crate::scenario::diff::GrantLine;
+use crate::compare::{Admission, Grant, PssChange, WorkloadChange};
+use crate::index::Indexed;
+use crate::index::rbac_index::BindingKind;
+use crate::report::escalate::finding_text;
+use crate::report::rbac::rule_text;
+
+/// One grant as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct GrantLine {
+    subject: String,
+    scope: String,
+    rule: String,
+    via: String,
+}
+
+impl GrantLine {
+    fn of(g: &Grant) -> GrantLine {
+        let s = &g.subject;
+        let subject = match (s.kind.as_str(), &s.namespace) {
+            ("User", _) => format!("user:{}", s.name),
+            ("Group", _) => format!("group:{}", s.name),
+            ("ServiceAccount", Some(ns)) => format!("sa:{ns}/{}", s.name),
+            (other, _) => format!("{other}:{}", s.name),
+        };
+        let scope = match &g.namespace {
+            None => "cluster-wide".to_string(),
+            Some(ns) => format!("in {ns}"),
+        };
+        let binding = match g.binding_kind {
+            BindingKind::ClusterRoleBinding => format!("ClusterRoleBinding {}", g.binding_name),
+            BindingKind::RoleBinding => format!(
+                "RoleBinding {}/{}",
+                g.namespace.as_deref().unwrap_or_default(),
+                g.binding_name
+            ),
+        };
+        GrantLine {
+            subject,
+            scope,
+            rule: rule_text(&g.rule),
+            via: format!(
+                "{binding} -> {} {} rule {}",
+                g.role_kind.as_str(),
+                g.role_name,
+                g.rule_index
+            ),
+        }
+    }
+}
+
+/// The grants as sorted, distinct lines.
+fn grant_lines(grants: &[Grant]) -> Vec<GrantLine> {
+    let lines: BTreeSet<GrantLine> = grants.iter().map(GrantLine::of).collect();
+    lines.into_iter().collect()
+}
+
+/// One escalation path as the reports show it: hop by hop with its grants.
+struct PathChange {
+    source: String,
+    target: String,
+    explanation: Vec<String>,
+}
+
+/// A workload's change as one line (`deployment ns/name: level baseline -> restricted`).
+fn pss_line(c: &WorkloadChange) -> String {
+    let name = format!("{} {}/{}", c.kind.word(), c.namespace, c.name);
+    let admission = |a: &Admission| match a {
+        Admission::NothingEnforced => "admitted (nothing enforced)".to_string(),
+        Admission::Admitted(level, version) => format!("admitted by {level}:{version}"),
+        Admission::Rejected(level, version) => format!("rejected by {level}:{version}"),
+    };
+    match &c.change {
+        PssChange::Level { from, to } => format!("{name}: level {from} -> {to}"),
+        PssChange::Admission { from, to } => {
+            format!("{name}: {} -> {}", admission(from), admission(to))
+        }
+        PssChange::Added {
+            level,
+            admission: a,
+        } => {
+            format!("{name}: added, meets {level}, {}", admission(a))
+        }
+        PssChange::Removed { level } => format!("{name}: removed (met {level})"),
+    }
+}
+
+/// The changes in the form every printer reads.
+struct Changes {
+    access_gained: Vec<GrantLine>,
+    access_lost: Vec<GrantLine>,
+    paths_gained: Vec<PathChange>,
+    paths_lost: Vec<PathChange>,
+    pod_security: Vec<String>,
+}
+
+impl Changes {
+    fn of(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> Changes {
+        let paths = |indexed: &Indexed, findings: &[crate::escalate::paths::Finding]| {
+            findings
+                .iter()
+                .map(|f| PathChange {
+                    source: f.source.label.clone(),
+                    target: f.target.to_string(),
+                    explanation: finding_text(&indexed.rbac, f)
+                        .lines()
+                        .skip(1)
+                        .map(str::to_string)
+                        .collect(),
+                })
+                .collect()
+        };
+        Changes {
+            access_gained: grant_lines(&changes.access_gained),
+            access_lost: grant_lines(&changes.access_lost),
+            paths_gained: paths(head, &changes.paths_gained),
+            paths_lost: paths(base, &changes.paths_lost),
+            pod_security: changes.pod_security.iter().map(pss_line).collect(),
+        }
+    }
+}
+
+/// The text of `show diff`: the access a what-if gains and loses and its Pod Security changes.
+pub fn whatif_diff_text(changes: &crate::compare::Changes) -> String {
+    let mut out = String::new();
+    for (title, sign, grants) in [
+        ("access gained", '+', &changes.access_gained),
+        ("access lost", '-', &changes.access_lost),
+    ] {
+        out.push_str(title);
+        out.push_str(":\n");
+        let lines = grant_lines(grants);
+        if lines.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for g in &lines {
+            out.push_str(&format!("  {}\n", grant_line(sign, g)));
+        }
+    }
+    out.push_str("pod security:\n");
+    if changes.pod_security.is_empty() {
+        out.push_str("  (no change)\n");
+    }
+    for c in &changes.pod_security {
+        out.push_str(&format!("  {}\n", pss_line(c)));
+    }
+    out
+}
 
 fn grant_line(sign: char, g: &GrantLine) -> String {
     format!(
@@ -34,8 +181,9 @@ fn path_lines(sign: char, p: &PathChange) -> Vec<String> {
     lines
 }
 
-/// The changes as text.
-pub fn diff_text(changes: &Changes) -> String {
+/// The changes from `base` to `head` as text.
+pub fn diff_text(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
+    let changes = &Changes::of(base, head, changes);
     let mut out = String::new();
     section(&mut out, "access gained", &changes.access_gained, |g| {
         vec![grant_line('+', g)]
@@ -61,8 +209,9 @@ pub fn diff_text(changes: &Changes) -> String {
     out
 }
 
-/// The changes as JSON.
-pub fn diff_json(changes: &Changes) -> String {
+/// The changes from `base` to `head` as JSON.
+pub fn diff_json(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
+    let changes = &Changes::of(base, head, changes);
     let grant = |g: &GrantLine| json!({"subject": g.subject, "scope": g.scope, "rule": g.rule, "via": g.via});
     let path =
         |p: &PathChange| json!({"source": p.source, "target": p.target, "path": p.explanation});
@@ -82,8 +231,9 @@ fn code(text: &str) -> String {
     format!("`{}`", text.replace('`', "'"))
 }
 
-/// The changes as a markdown pull-request comment.
-pub fn diff_markdown(changes: &Changes) -> String {
+/// The changes from `base` to `head` as a markdown pull-request comment.
+pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
+    let changes = &Changes::of(base, head, changes);
     let mut out = String::from("### kubesim: access and pod security changes\n\n");
     let counts = format!(
         "{} access gained, {} lost; {} escalation paths gained, {} lost; {} pod security changes\n\n",

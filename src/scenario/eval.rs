@@ -103,14 +103,14 @@ pub fn expect(
             access,
         } => {
             let request = Request::new(user_info(principal), action(access, state));
-            if !passing_evidence && authorize(&state.index, &request).allowed == *allowed {
+            if !passing_evidence && authorize(&state.rbac, &request).allowed == *allowed {
                 return Outcome::new(true, Vec::new());
             }
-            let explanation = explain(&state.index, &request);
+            let explanation = explain(&state.rbac, &request);
             let passed = explanation.decision.allowed == *allowed;
             Outcome::new(
                 passed,
-                indent(&can_text(&state.index, &request, &explanation)),
+                indent(&can_text(&state.rbac, &request, &explanation)),
             )
         }
         Expectation::WhoCan {
@@ -118,7 +118,7 @@ pub fn expect(
             relation,
             subjects,
         } => {
-            let result = who_can(&state.index, &action(access, state), false);
+            let result = who_can(&state.rbac, &action(access, state), false);
             let allowed: Vec<Subject> = result
                 .subjects
                 .iter()
@@ -170,7 +170,7 @@ pub fn expect(
                 }
             }
             if !passed || passing_evidence {
-                evidence.extend(indent(&who_can_text(&state.index, &result)));
+                evidence.extend(indent(&who_can_text(&state.rbac, &result)));
             }
             Outcome::new(passed, evidence)
         }
@@ -265,7 +265,7 @@ pub fn expect(
 /// The escalation graph of a state, with the scenario's Pod Security admission settings.
 pub fn escalation_graph(state: &State, options: &AssessOptions) -> EscalationGraph {
     EscalationGraph::build(
-        &state.index,
+        &state.rbac,
         &EscalationOptions {
             admission: options.admission.clone(),
         },
@@ -280,9 +280,9 @@ fn escalation_outcome(
     options: &AssessOptions,
 ) -> Outcome {
     let graph = escalation_graph(state, options);
-    let source = crate::escalate::language::source(principal);
-    let target = crate::escalate::language::target(target);
-    let reach = match Reach::new(&graph, &state.index, &target) {
+    let source = super::targets::source(principal);
+    let target = super::targets::target(target);
+    let reach = match Reach::new(&graph, &state.rbac, &target) {
         Ok(r) => r,
         Err(e) => return Outcome::new(false, vec![e]),
     };
@@ -297,7 +297,7 @@ fn escalation_outcome(
             Outcome::new(
                 reachable,
                 indent(&crate::report::escalate::finding_text(
-                    &state.index,
+                    &state.rbac,
                     &finding,
                 )),
             )
@@ -396,19 +396,19 @@ pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Ve
 pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<String, String> {
     match show {
         Show::WhoCan(access) => {
-            let result = who_can(&state.index, &action(access, state), false);
-            Ok(who_can_text(&state.index, &result))
+            let result = who_can(&state.rbac, &action(access, state), false);
+            Ok(who_can_text(&state.rbac, &result))
         }
         Show::Access {
             principal,
             namespace,
         } => {
             let rules = rules_for(
-                &state.index,
+                &state.rbac,
                 &user_info(principal),
                 namespace.as_deref().unwrap_or(""),
             );
-            Ok(access_text(&state.index, &rules))
+            Ok(access_text(&state.rbac, &rules))
         }
         Show::Pss { namespace } => {
             let labels = namespace_labels(state.cluster());
@@ -430,17 +430,17 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
         Show::Escalations { from, to } => {
             let graph = escalation_graph(state, options);
             let sources = match from {
-                Some(p) => vec![crate::escalate::language::source(p)],
-                None => crate::escalate::known_sources(&state.index),
+                Some(p) => vec![super::targets::source(p)],
+                None => crate::escalate::known_sources(&state.rbac),
             };
             let targets = match to {
-                Some(t) => vec![crate::escalate::language::target(t)],
+                Some(t) => vec![super::targets::target(t)],
                 None => vec![Target::ClusterAdmin, Target::NodeEscape],
             };
             let findings =
-                crate::escalate::find_escalations(&graph, &state.index, &sources, &targets, true)?;
+                crate::escalate::find_escalations(&graph, &state.rbac, &sources, &targets, true)?;
             Ok(crate::report::escalate::escalations_text(
-                &state.index,
+                &state.rbac,
                 &findings,
             ))
         }

@@ -3,22 +3,25 @@
 //! applies its mutations in order to a copy and evaluates its statements against that. Results
 //! come back in source order, so the report never depends on the thread count.
 
-pub mod diff;
+pub mod chain;
 pub mod eval;
 pub mod policy;
 pub mod snapshot;
 pub mod state;
+pub mod targets;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::compare::access_and_pss;
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
 use crate::manifest::{LoadOptions, load_files_with_progress};
 use crate::model::Origin;
 use crate::progress::{Progress, Silent};
 use crate::pss::assess::AssessOptions;
+use crate::report::diff::whatif_diff_text;
 use crate::source::Diagnostic;
 
 pub use eval::Outcome;
@@ -308,7 +311,7 @@ fn run_scenario(
     let base = State::new(loaded.cluster, loaded.sources);
     report
         .diagnostics
-        .extend(base.index.diagnostics.iter().cloned());
+        .extend(base.rbac.diagnostics.iter().cloned());
 
     // Lay out the results in source order; what-if mutations are applied here, in order.
     let mut jobs = Vec::new();
@@ -336,17 +339,19 @@ fn run_scenario(
                 StatementKind::Expect(e) => ResultKind::Expect(
                     chain
                         .as_ref()
-                        .and_then(|c| crate::authz::scenario::expect(e, &job.state, c))
+                        .and_then(|c| chain::expect(e, &job.state, c))
                         .unwrap_or_else(|| {
                             eval::expect(e, &job.state, &assess, options.passing_evidence)
                         }),
                 ),
                 StatementKind::Show(show) => {
                     let text = match (show, &job.base) {
-                        (Show::Diff, Some(base)) => Ok(diff::render(base, &job.state, &assess)),
+                        (Show::Diff, Some(base)) => {
+                            Ok(whatif_diff_text(&access_and_pss(base, &job.state, &assess)))
+                        }
                         _ => chain
                             .as_ref()
-                            .and_then(|c| crate::authz::scenario::show(show, &job.state, c))
+                            .and_then(|c| chain::show(show, &job.state, c))
                             .unwrap_or_else(|| eval::show(show, &job.state, &assess)),
                     };
                     let snapshot_path = job.snapshot.clone().unwrap_or_default();
@@ -460,8 +465,12 @@ fn push_statement<'a>(
                     // manifests are (relative to its directory), so snapshots do not depend
                     // on where `kubesim run` was started.
                     let placed_in = display_path(path, base_dir);
-                    let applied =
-                        current.apply(mutation, &origin_of(&placed_in, &step.origin), base_dir);
+                    let applied = state::apply(
+                        &current,
+                        mutation,
+                        &origin_of(&placed_in, &step.origin),
+                        base_dir,
+                    );
                     let outcome = match applied {
                         Ok(next) => {
                             current = next;

@@ -170,14 +170,14 @@ fn check_rule(
             allowed,
             access,
         } => {
-            for subject in known_subjects(&state.index) {
+            for subject in known_subjects(&state.rbac) {
                 if !subjects.matches(&subject) || subject_excepted(&subject, &rule.exceptions) {
                     continue;
                 }
                 for access in expand_namespaces(access, state) {
                     let principal = Principal::authenticate(subject.clone(), &[]);
                     let request = Request::new(user_info(&principal), action(&access, state));
-                    let explanation = explain(&state.index, &request);
+                    let explanation = explain(&state.rbac, &request);
                     let holds = explanation.decision.allowed == *allowed;
                     if holds != forbid {
                         continue;
@@ -185,18 +185,18 @@ fn check_rule(
                     let mut evidence = Vec::new();
                     let mut location = None;
                     if let Some(g) = explanation.via.first() {
-                        let role = &state.index.roles[g.role];
+                        let role = &state.rbac.roles[g.role];
                         evidence.push(format!(
                             "{} -> {}",
-                            binding_text(&state.index, g.binding),
-                            role_text(&state.index, g.role)
+                            binding_text(&state.rbac, g.binding),
+                            role_text(&state.rbac, g.role)
                         ));
                         evidence.push(format!(
                             "rule {}: {}",
                             g.rule,
                             rule_text(&role.rules[g.rule].rule)
                         ));
-                        location = Some(state.index.bindings[g.binding].origin.clone());
+                        location = Some(state.rbac.bindings[g.binding].origin.clone());
                     } else if explanation.decision.superuser {
                         evidence.push("group system:masters is the superuser group".into());
                     } else {
@@ -325,8 +325,8 @@ fn check_rule(
             target,
         } => {
             let graph = super::eval::escalation_graph(state, &AssessOptions::default());
-            let target = crate::escalate::language::target(target);
-            let reach = match Reach::new(&graph, &state.index, &target) {
+            let target = super::targets::target(target);
+            let reach = match Reach::new(&graph, &state.rbac, &target) {
                 Ok(r) => r,
                 Err(reason) => {
                     return (
@@ -339,12 +339,12 @@ fn check_rule(
                     );
                 }
             };
-            for subject in known_subjects(&state.index) {
+            for subject in known_subjects(&state.rbac) {
                 if !subjects.matches(&subject) || subject_excepted(&subject, &rule.exceptions) {
                     continue;
                 }
                 let principal = Principal::authenticate(subject.clone(), &[]);
-                let source = crate::escalate::language::source(&principal);
+                let source = super::targets::source(&principal);
                 let path = reach.path(&source);
                 let holds = path.is_some() == *reachable;
                 if holds != forbid {
@@ -356,14 +356,14 @@ fn check_rule(
                             .iter()
                             .flat_map(|h| h.step.bindings())
                             .next()
-                            .map(|b| state.index.bindings[b].origin.clone());
+                            .map(|b| state.rbac.bindings[b].origin.clone());
                         let finding = Finding {
                             source,
                             target: target.clone(),
                             path,
                             cut: None,
                         };
-                        let text = finding_text(&state.index, &finding);
+                        let text = finding_text(&state.rbac, &finding);
                         (
                             text.lines()
                                 .skip(1)

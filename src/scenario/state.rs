@@ -10,169 +10,143 @@ use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subje
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::dsl::program::{Mutation, ObjectKind, RoleKind, Subject as DslSubject};
-use crate::index::RbacIndex;
+use crate::index::{Indexed, RbacIndex};
 use crate::manifest::walk::{InputPath, WalkOptions, expand};
-use crate::manifest::{InputFile, LoadOptions, Sources, load_files};
+use crate::manifest::{InputFile, LoadOptions, load_files};
 use crate::model::{Cluster, Located, Origin};
-use crate::rbac::catalog::Catalog;
 use crate::scenario::snapshot::slug;
 
 /// Objects, sources and index, immutable once built.
-#[derive(Debug, Clone)]
-pub struct State {
-    pub index: Arc<RbacIndex>,
-    pub sources: Arc<Sources>,
-    /// The resource catalogue with the CRDs of this state, built once for every statement.
-    pub catalog: Arc<Catalog>,
-}
+pub type State = Indexed;
 
-impl State {
-    pub fn new(cluster: Cluster, sources: Sources) -> State {
-        State::from_index(RbacIndex::build(Arc::new(cluster)), sources)
-    }
-
-    fn from_index(index: RbacIndex, sources: Sources) -> State {
-        let catalog = Arc::new(Catalog::new(&index.cluster.custom_resources));
-        State {
-            index: Arc::new(index),
-            sources: Arc::new(sources),
-            catalog,
-        }
-    }
-
-    pub fn cluster(&self) -> &Cluster {
-        &self.index.cluster
-    }
-
-    /// The state after `mutation`, or why it could not be applied. `origin` names the
-    /// statement, so objects it creates point back at it.
-    pub fn apply(
-        &self,
-        mutation: &Mutation,
-        origin: &Origin,
-        base_dir: &std::path::Path,
-    ) -> Result<State, String> {
-        let mut cluster = self.cluster().clone();
-        let mut sources = (*self.sources).clone();
-        // Only mutations that touch Roles or ClusterRoles need aggregation and role indexing
-        // again; the others keep the roles and rebuild the bindings only.
-        let mut roles_changed = false;
-        match mutation {
-            Mutation::Bind {
-                subject,
-                role_kind,
-                role,
-                namespace,
-            } => {
-                let subject = rbac_subject(subject);
-                let role_ref = RoleRef {
-                    api_group: Some("rbac.authorization.k8s.io".into()),
-                    kind: match role_kind {
-                        RoleKind::Role => "Role".into(),
-                        RoleKind::ClusterRole => "ClusterRole".into(),
+/// The state after `mutation`, or why it could not be applied. `origin` names the
+/// statement, so objects it creates point back at it.
+pub fn apply(
+    state: &State,
+    mutation: &Mutation,
+    origin: &Origin,
+    base_dir: &std::path::Path,
+) -> Result<State, String> {
+    let mut cluster = state.cluster().clone();
+    let mut sources = (*state.sources).clone();
+    // Only mutations that touch Roles or ClusterRoles need aggregation and role indexing
+    // again; the others keep the roles and rebuild the bindings only.
+    let mut roles_changed = false;
+    match mutation {
+        Mutation::Bind {
+            subject,
+            role_kind,
+            role,
+            namespace,
+        } => {
+            let subject = rbac_subject(subject);
+            let role_ref = RoleRef {
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                kind: match role_kind {
+                    RoleKind::Role => "Role".into(),
+                    RoleKind::ClusterRole => "ClusterRole".into(),
+                },
+                name: role.clone(),
+            };
+            let name = format!("whatif-{}-{}", slug(&subject.name), slug(role));
+            match namespace {
+                Some(ns) => cluster.role_bindings.push(Located {
+                    object: RoleBinding {
+                        metadata: ObjectMeta {
+                            name: Some(name),
+                            namespace: Some(ns.clone()),
+                            ..ObjectMeta::default()
+                        },
+                        role_ref,
+                        subjects: Some(vec![subject]),
                     },
-                    name: role.clone(),
-                };
-                let name = format!("whatif-{}-{}", slug(&subject.name), slug(role));
-                match namespace {
-                    Some(ns) => cluster.role_bindings.push(Located {
-                        object: RoleBinding {
+                    origin: origin.clone(),
+                }),
+                None => {
+                    if *role_kind == RoleKind::Role {
+                        return Err("a Role can only be bound in a namespace (`in NS`)".into());
+                    }
+                    cluster.cluster_role_bindings.push(Located {
+                        object: ClusterRoleBinding {
                             metadata: ObjectMeta {
                                 name: Some(name),
-                                namespace: Some(ns.clone()),
                                 ..ObjectMeta::default()
                             },
                             role_ref,
                             subjects: Some(vec![subject]),
                         },
                         origin: origin.clone(),
-                    }),
-                    None => {
-                        if *role_kind == RoleKind::Role {
-                            return Err("a Role can only be bound in a namespace (`in NS`)".into());
-                        }
-                        cluster.cluster_role_bindings.push(Located {
-                            object: ClusterRoleBinding {
-                                metadata: ObjectMeta {
-                                    name: Some(name),
-                                    ..ObjectMeta::default()
-                                },
-                                role_ref,
-                                subjects: Some(vec![subject]),
-                            },
-                            origin: origin.clone(),
-                        });
-                    }
-                }
-            }
-            Mutation::Apply { pattern, files } => {
-                if files.is_empty() {
-                    return Err(format!("`{pattern}` matches no file"));
-                }
-                let inputs = read_inputs(files, base_dir);
-                let loaded = load_files(inputs, &LoadOptions::default());
-                if let Some(error) = loaded.diagnostics.iter().find(|d| d.is_error()) {
-                    return Err(error.to_string());
-                }
-                roles_changed =
-                    !loaded.cluster.roles.is_empty() || !loaded.cluster.cluster_roles.is_empty();
-                replace_objects(&mut cluster, loaded.cluster);
-                sources.merge(loaded.sources);
-            }
-            Mutation::Remove {
-                kind,
-                namespace,
-                name,
-            } => {
-                let removed = remove_objects(&mut cluster, *kind, namespace.as_deref(), name);
-                if removed == 0 {
-                    let shown = match namespace {
-                        Some(ns) => format!("{ns}/{name}"),
-                        None => name.clone(),
-                    };
-                    return Err(format!("there is no {} {shown} to remove", kind.kind()));
-                }
-            }
-            Mutation::Label { namespace, labels } => {
-                let existing = cluster
-                    .namespaces
-                    .iter_mut()
-                    .find(|n| n.metadata.name.as_deref() == Some(namespace));
-                let target = match existing {
-                    Some(ns) => ns,
-                    None => {
-                        cluster.namespaces.push(Located {
-                            object: Namespace {
-                                metadata: ObjectMeta {
-                                    name: Some(namespace.clone()),
-                                    ..ObjectMeta::default()
-                                },
-                                ..Namespace::default()
-                            },
-                            origin: origin.clone(),
-                        });
-                        let last = cluster.namespaces.len() - 1;
-                        &mut cluster.namespaces[last]
-                    }
-                };
-                let map: &mut BTreeMap<String, String> = target
-                    .object
-                    .metadata
-                    .labels
-                    .get_or_insert_with(BTreeMap::new);
-                for (k, v) in labels {
-                    map.insert(k.clone(), v.clone());
+                    });
                 }
             }
         }
-        let cluster = Arc::new(cluster);
-        let index = if roles_changed {
-            RbacIndex::build(cluster)
-        } else {
-            RbacIndex::rebuild_bindings(&self.index, cluster)
-        };
-        Ok(State::from_index(index, sources))
+        Mutation::Apply { pattern, files } => {
+            if files.is_empty() {
+                return Err(format!("`{pattern}` matches no file"));
+            }
+            let inputs = read_inputs(files, base_dir);
+            let loaded = load_files(inputs, &LoadOptions::default());
+            if let Some(error) = loaded.diagnostics.iter().find(|d| d.is_error()) {
+                return Err(error.to_string());
+            }
+            roles_changed =
+                !loaded.cluster.roles.is_empty() || !loaded.cluster.cluster_roles.is_empty();
+            replace_objects(&mut cluster, loaded.cluster);
+            sources.merge(loaded.sources);
+        }
+        Mutation::Remove {
+            kind,
+            namespace,
+            name,
+        } => {
+            let removed = remove_objects(&mut cluster, *kind, namespace.as_deref(), name);
+            if removed == 0 {
+                let shown = match namespace {
+                    Some(ns) => format!("{ns}/{name}"),
+                    None => name.clone(),
+                };
+                return Err(format!("there is no {} {shown} to remove", kind.kind()));
+            }
+        }
+        Mutation::Label { namespace, labels } => {
+            let existing = cluster
+                .namespaces
+                .iter_mut()
+                .find(|n| n.metadata.name.as_deref() == Some(namespace));
+            let target = match existing {
+                Some(ns) => ns,
+                None => {
+                    cluster.namespaces.push(Located {
+                        object: Namespace {
+                            metadata: ObjectMeta {
+                                name: Some(namespace.clone()),
+                                ..ObjectMeta::default()
+                            },
+                            ..Namespace::default()
+                        },
+                        origin: origin.clone(),
+                    });
+                    let last = cluster.namespaces.len() - 1;
+                    &mut cluster.namespaces[last]
+                }
+            };
+            let map: &mut BTreeMap<String, String> = target
+                .object
+                .metadata
+                .labels
+                .get_or_insert_with(BTreeMap::new);
+            for (k, v) in labels {
+                map.insert(k.clone(), v.clone());
+            }
+        }
     }
+    let cluster = Arc::new(cluster);
+    let index = if roles_changed {
+        RbacIndex::build(cluster)
+    } else {
+        RbacIndex::rebuild_bindings(&state.rbac, cluster)
+    };
+    Ok(State::from_index(index, sources))
 }
 
 /// The manifests a `load` or `apply` reads from its matched paths: a file as it is, a
@@ -372,25 +346,23 @@ mod tests {
             namespace: Some("payments".into()),
         };
         let origin = Origin::at("t.ksim", 1, 1);
-        let derived = base
-            .apply(&bind, &origin, std::path::Path::new("."))
-            .unwrap();
-        let full = RbacIndex::build(derived.index.cluster.clone());
+        let derived = apply(&base, &bind, &origin, std::path::Path::new(".")).unwrap();
+        let full = RbacIndex::build(derived.rbac.cluster.clone());
         let names = |i: &RbacIndex| {
             i.bindings
                 .iter()
                 .map(|b| (b.namespace.clone(), b.name.clone(), b.role.clone()))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(&derived.index), names(&full));
-        assert_eq!(derived.index.roles.len(), full.roles.len());
+        assert_eq!(names(&derived.rbac), names(&full));
+        assert_eq!(derived.rbac.roles.len(), full.roles.len());
         assert_eq!(
-            derived.index.candidate_bindings("bob", &[], "payments"),
+            derived.rbac.candidate_bindings("bob", &[], "payments"),
             full.candidate_bindings("bob", &[], "payments")
         );
         assert_eq!(
             derived
-                .index
+                .rbac
                 .candidate_bindings("bob", &[], "payments")
                 .len(),
             1

@@ -2,15 +2,15 @@
 //! `expect who can A ...`, `show who can A` and `show access S`. Other statements do not
 //! depend on the chain and are evaluated by the scenario runner as usual.
 
+use super::eval::{Outcome, action, pattern_text, user_info};
+use super::state::State;
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::{Expectation, Show, Subject, SubjectPattern};
 use crate::model::Request;
 use crate::model::identity::split_service_account_user;
 use crate::report::authz::{access_chain_text, can_chain_text, who_can_chain_text};
-use crate::scenario::eval::{Outcome, action, pattern_text, user_info};
-use crate::scenario::state::State;
 
-use super::{Chain, authorize, rules_for_chain, who_can_chain};
+use crate::authz::{Chain, authorize, rules_for_chain, who_can_chain};
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
@@ -25,10 +25,10 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
             access,
         } => {
             let request = Request::new(user_info(principal), action(access, state));
-            let decision = authorize(&state.index, chain, &request);
+            let decision = authorize(&state.rbac, chain, &request);
             Some(Outcome {
                 passed: decision.allowed == *allowed,
-                evidence: lines(&can_chain_text(&state.index, &request, &decision)),
+                evidence: lines(&can_chain_text(&state.rbac, &request, &decision)),
             })
         }
         Expectation::WhoCan {
@@ -36,7 +36,7 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
             relation,
             subjects,
         } => {
-            let result = who_can_chain(&state.index, chain, &action(access, state), false);
+            let result = who_can_chain(&state.rbac, chain, &action(access, state), false);
             let mut allowed: Vec<Subject> = Vec::new();
             if let Some(rbac) = &result.rbac {
                 for s in &rbac.subjects {
@@ -86,7 +86,7 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
                     }
                 }
             }
-            evidence.extend(lines(&who_can_chain_text(&state.index, &result)));
+            evidence.extend(lines(&who_can_chain_text(&state.rbac, &result)));
             Some(Outcome { passed, evidence })
         }
         _ => None,
@@ -108,20 +108,20 @@ fn user_subject(name: &str) -> Subject {
 pub fn show(show: &Show, state: &State, chain: &Chain) -> Option<Result<String, String>> {
     match show {
         Show::WhoCan(access) => {
-            let result = who_can_chain(&state.index, chain, &action(access, state), false);
-            Some(Ok(who_can_chain_text(&state.index, &result)))
+            let result = who_can_chain(&state.rbac, chain, &action(access, state), false);
+            Some(Ok(who_can_chain_text(&state.rbac, &result)))
         }
         Show::Access {
             principal,
             namespace,
         } => {
             let rules = rules_for_chain(
-                &state.index,
+                &state.rbac,
                 chain,
                 &user_info(principal),
                 namespace.as_deref().unwrap_or(""),
             );
-            Some(Ok(access_chain_text(&state.index, &rules)))
+            Some(Ok(access_chain_text(&state.rbac, &rules)))
         }
         _ => None,
     }

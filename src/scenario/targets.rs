@@ -5,7 +5,7 @@
 use crate::dsl::program::{EscalationTarget, Principal, Subject};
 use crate::rbac::query::SubjectSpec;
 
-use super::paths::{Source, Target};
+use crate::escalate::paths::{Source, Target};
 
 pub fn subject_spec(subject: &Subject) -> SubjectSpec {
     match subject {
