@@ -90,15 +90,16 @@ fn every_import_points_to_a_lower_stage() {
         }
     }
     assert!(checked > 50, "only {checked} source files were checked");
-    assert!(upward.is_empty(), "imports pointing up:\n{}", upward.join("\n"));
+    assert!(
+        upward.is_empty(),
+        "imports pointing up:\n{}",
+        upward.join("\n")
+    );
 }
 
 #[test]
 fn the_checker_sees_an_upward_import() {
     let text = "use crate::report::x;\nuse crate::model::y;\n#[cfg(test)]\nmod tests {\n    use crate::cli::z;\n}\n";
     let modules = imported_modules(text);
-    assert_eq!(
-        modules.into_iter().collect::<Vec<_>>(),
-        ["model", "report"]
-    );
+    assert_eq!(modules.into_iter().collect::<Vec<_>>(), ["model", "report"]);
 }

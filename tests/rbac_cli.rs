@@ -334,7 +334,7 @@ fn reports() {
 
 #[test]
 fn catalogue() {
-    use kubesim::rbac::catalog::{Catalog, CatalogError};
+    use kubesim::index::catalog::{Catalog, CatalogError};
     let c = Catalog::default();
     let r = |name: &str| {
         c.resolve(name, None, "", "")

@@ -11,12 +11,12 @@ use k8s_openapi::api::rbac::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kubesim::index::RbacIndex;
+use kubesim::index::catalog::{ApiResource, Catalog};
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
 use kubesim::model::{Cluster, Located, Origin};
 use kubesim::rbac::access::{kubectl_list_rules, render_kubectl_list, rules_for};
 use kubesim::rbac::authorize::{authorize, first_applying_subject};
-use kubesim::rbac::catalog::{ApiResource, Catalog};
 use kubesim::rbac::covers::{covers, non_resource_url_covers};
 use kubesim::rbac::matching::{resource_matches, rule_allows};
 use kubesim::rbac::query::{ResourceSpec, parse_resource};

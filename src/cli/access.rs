@@ -6,9 +6,7 @@ use clap::Args;
 
 use super::can::{AsCredentialArgs, asker};
 use super::whoami::AuthenticatorArgs;
-use super::{
-    AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_stdout,
-};
+use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_stdout};
 use kubesim::report::authz::{access_chain_json, access_chain_text};
 use kubesim::report::rbac::{access_json, access_text};
 
@@ -32,7 +30,7 @@ pub struct AccessArgs {
     pub output: OutputFormat,
 }
 
-pub fn run(args: &AccessArgs) -> u8 {
+pub fn run(args: &AccessArgs) -> ExitStatus {
     let (chain, policy_errors) = match args.authorization.chain() {
         Ok(c) => c,
         Err(code) => return code,
@@ -52,7 +50,11 @@ pub fn run(args: &AccessArgs) -> u8 {
         if !args.input.quiet {
             print_stdout(&format!("the credential does not authenticate: {reason}\n"));
         }
-        return if errors { EXIT_ERROR } else { EXIT_NEGATIVE };
+        return if errors {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Negative
+        };
     }
     let namespace = args.input.namespace.clone().unwrap_or_default();
     if !args.input.quiet {
@@ -71,5 +73,9 @@ pub fn run(args: &AccessArgs) -> u8 {
         };
         print_stdout(&text);
     }
-    if errors { EXIT_ERROR } else { EXIT_OK }
+    if errors {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Ok
+    }
 }

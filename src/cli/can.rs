@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::whoami::{AuthenticatorArgs, Credential, identity_and_index};
 use super::{
-    AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat,
-    print_diagnostics, print_stdout, usage_error,
+    AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
+    usage_error,
 };
 use kubesim::authn::Identity;
 use kubesim::index::catalog::Catalog;
@@ -102,7 +102,7 @@ pub(super) fn asker(
     as_credential: &AsCredentialArgs,
     authenticators: &AuthenticatorArgs,
     input: &InputArgs,
-) -> Result<(UserInfo, Option<Identity>, LoadedIndex), u8> {
+) -> Result<(UserInfo, Option<Identity>, LoadedIndex), ExitStatus> {
     match (subject, as_credential.credential()) {
         (Some(_), Some(_)) => Err(usage_error(
             "give either a SUBJECT or an --as-* credential, not both",
@@ -118,7 +118,7 @@ pub(super) fn asker(
         (None, Some(credential)) => {
             let (identity, loaded) = identity_and_index(&credential, authenticators, input, true)?;
             let Some(loaded) = loaded else {
-                return Err(EXIT_ERROR);
+                return Err(ExitStatus::Error);
             };
             for w in &identity.warnings {
                 eprintln!("warning: {w}");
@@ -144,7 +144,7 @@ pub(super) struct LoadedIndex {
 
 /// Loads the manifests, builds the index, prints every diagnostic; `Err(exit code)` when the
 /// input cannot be loaded at all.
-pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, u8> {
+pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, ExitStatus> {
     load_index_inspecting(input, |_| {})
 }
 
@@ -153,7 +153,7 @@ pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, u8> {
 pub(super) fn load_index_inspecting(
     input: &InputArgs,
     inspect: impl FnOnce(&Loaded),
-) -> Result<LoadedIndex, u8> {
+) -> Result<LoadedIndex, ExitStatus> {
     let loaded = input.load().map_err(|e| usage_error(&e))?;
     inspect(&loaded);
     let (indexed, diagnostics) = Indexed::build(loaded);
@@ -174,7 +174,7 @@ pub(super) fn build_action(
     subresource: Option<&str>,
     name: Option<&str>,
     namespace: &str,
-) -> Result<(Action, bool), u8> {
+) -> Result<(Action, bool), ExitStatus> {
     let verb = parse_verb(verb).map_err(|e| usage_error(&e.to_string()))?;
     let spec = parse_resource(resource).map_err(|e| usage_error(&e.to_string()))?;
     match spec {
@@ -228,7 +228,7 @@ pub(super) fn build_action(
     }
 }
 
-pub fn run(args: &CanArgs) -> u8 {
+pub fn run(args: &CanArgs) -> ExitStatus {
     let (subject, verb, resource) = match &args.resource {
         Some(resource) => (Some(args.subject.as_str()), &args.verb, resource),
         None => (None, &args.subject, &args.verb),
@@ -273,7 +273,11 @@ pub fn run(args: &CanArgs) -> u8 {
 "
             ));
         }
-        return if errors { EXIT_ERROR } else { EXIT_NEGATIVE };
+        return if errors {
+            ExitStatus::Error
+        } else {
+            ExitStatus::Negative
+        };
     }
     let request = Request::new(user, action);
     let allowed = if chain.is_rbac_only() {
@@ -298,10 +302,10 @@ pub fn run(args: &CanArgs) -> u8 {
         decision.allowed
     };
     if errors {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if allowed {
-        EXIT_OK
+        ExitStatus::Ok
     } else {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     }
 }

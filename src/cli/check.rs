@@ -4,9 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{
-    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
-};
+use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
 use kubesim::dsl::program::PolicySeverity;
 use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
@@ -36,7 +34,7 @@ pub struct CheckArgs {
     pub output: CheckFormat,
 }
 
-pub fn run(args: &CheckArgs) -> u8 {
+pub fn run(args: &CheckArgs) -> ExitStatus {
     let Some(fail_on) = PolicySeverity::parse(&args.fail_on) else {
         return usage_error(&format!(
             "--fail-on {}: use low, medium, high or critical",
@@ -102,10 +100,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         });
     }
     if invalid {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if report.violations.iter().any(|v| v.severity >= fail_on) {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

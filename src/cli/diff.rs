@@ -4,9 +4,7 @@
 use clap::{Args, ValueEnum};
 
 use super::escalations::AdmissionArgs;
-use super::{
-    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error,
-};
+use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
 use kubesim::compare::diff;
 use kubesim::manifest::Loaded;
 use kubesim::manifest::git::Side;
@@ -57,7 +55,7 @@ fn load_side(text: &str, args: &DiffArgs) -> Result<Loaded, String> {
     Ok(loaded)
 }
 
-pub fn run(args: &DiffArgs) -> u8 {
+pub fn run(args: &DiffArgs) -> ExitStatus {
     let admission = match args.admission.admission() {
         Ok(a) => a,
         Err(e) => return usage_error(&e),
@@ -89,10 +87,10 @@ pub fn run(args: &DiffArgs) -> u8 {
         });
     }
     if input_errors {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if args.fail_on_gain && changes.gained_anything() {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

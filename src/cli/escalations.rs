@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_diagnostics, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
@@ -78,7 +78,7 @@ pub struct EscalationsArgs {
 }
 
 /// Loads the input and builds its RBAC index, printing every diagnostic.
-pub(super) fn load(input: &InputArgs) -> Result<(Arc<RbacIndex>, bool), u8> {
+pub(super) fn load(input: &InputArgs) -> Result<(Arc<RbacIndex>, bool), ExitStatus> {
     let loaded = input.load().map_err(|e| usage_error(&e))?;
     let (indexed, diagnostics) = Indexed::build(loaded);
     print_diagnostics(&diagnostics);
@@ -86,7 +86,7 @@ pub(super) fn load(input: &InputArgs) -> Result<(Arc<RbacIndex>, bool), u8> {
     Ok((indexed.rbac, errors))
 }
 
-pub fn run(args: &EscalationsArgs) -> u8 {
+pub fn run(args: &EscalationsArgs) -> ExitStatus {
     let targets: Vec<Target> = if args.targets.is_empty() {
         vec![Target::ClusterAdmin, Target::NodeEscape]
     } else {
@@ -124,5 +124,9 @@ pub fn run(args: &EscalationsArgs) -> u8 {
             EscalationFormat::Dot => escalations_dot(&index, &findings),
         });
     }
-    if input_errors { EXIT_ERROR } else { EXIT_OK }
+    if input_errors {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Ok
+    }
 }

@@ -4,7 +4,7 @@
 use clap::{Args, ValueEnum};
 
 use super::escalations::{AdmissionArgs, load};
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, print_stdout, usage_error};
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
@@ -32,7 +32,7 @@ pub struct GraphArgs {
     pub output: PictureFormat,
 }
 
-pub fn run(args: &GraphArgs) -> u8 {
+pub fn run(args: &GraphArgs) -> ExitStatus {
     let subject = match args.subject.as_deref().map(parse_subject) {
         None => None,
         Some(Ok(s)) => Some(s),
@@ -71,5 +71,9 @@ pub fn run(args: &GraphArgs) -> u8 {
             PictureFormat::Mermaid => graph_mermaid(&index, &selection, &findings),
         });
     }
-    if input_errors { EXIT_ERROR } else { EXIT_OK }
+    if input_errors {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Ok
+    }
 }

@@ -1,11 +1,11 @@
 //! `kubesim inventory`: what was loaded.
 
 use super::{
-    EXIT_ERROR, EXIT_OK, InventoryArgs, OutputFormat, print_diagnostics, print_stdout, usage_error,
+    ExitStatus, InventoryArgs, OutputFormat, print_diagnostics, print_stdout, usage_error,
 };
 use kubesim::report::inventory::{Inventory, render_json, render_table};
 
-pub fn run(args: &InventoryArgs) -> u8 {
+pub fn run(args: &InventoryArgs) -> ExitStatus {
     let loaded = match args
         .input
         .load_showing_progress(args.output == OutputFormat::Json)
@@ -22,8 +22,8 @@ pub fn run(args: &InventoryArgs) -> u8 {
         }
     }
     if loaded.has_errors() {
-        EXIT_ERROR
+        ExitStatus::Error
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

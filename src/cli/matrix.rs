@@ -5,7 +5,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::can::load_index;
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, OutputFormat, print_stdout, usage_error};
 use kubesim::index::catalog::ResolvedResource;
 use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,
@@ -40,7 +40,7 @@ pub struct MatrixArgs {
     pub output: OutputFormat,
 }
 
-pub fn run(args: &MatrixArgs) -> u8 {
+pub fn run(args: &MatrixArgs) -> ExitStatus {
     let subject = match args.subject.as_deref().map(parse_subject).transpose() {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
@@ -120,8 +120,8 @@ pub fn run(args: &MatrixArgs) -> u8 {
         });
     }
     if loaded.input_errors || resource_error {
-        EXIT_ERROR
+        ExitStatus::Error
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

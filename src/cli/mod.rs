@@ -24,10 +24,20 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use kubesim::manifest::{LoadOptions, Loaded, WalkOptions};
 use kubesim::source::Diagnostic;
 
-/// Exit codes (cli.md): 0 success, 1 a negative answer, 2 usage error or invalid input.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_NEGATIVE: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+/// How a command ended, as its exit code (cli.md): 0 success, 1 a negative answer (a denied
+/// request, a failed expectation or policy), 2 a usage error or invalid input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    Ok = 0,
+    Negative = 1,
+    Error = 2,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        ExitCode::from(status as u8)
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -171,11 +181,11 @@ impl AuthorizationArgs {
     /// The chain and whether the policy file had bad lines (reported here; the good lines
     /// are still evaluated and the command exits with 2). `Err(exit code)` when no chain can
     /// be built.
-    pub fn chain(&self) -> Result<(kubesim::authz::Chain, bool), u8> {
+    pub fn chain(&self) -> Result<(kubesim::authz::Chain, bool), ExitStatus> {
         self.chain_and_errors()
     }
 
-    fn chain_and_errors(&self) -> Result<(kubesim::authz::Chain, bool), u8> {
+    fn chain_and_errors(&self) -> Result<(kubesim::authz::Chain, bool), ExitStatus> {
         use kubesim::authz::{Chain, Mode};
         let modes = match (&self.authorization_mode, &self.abac_policy) {
             (Some(text), _) => Mode::parse_list(text).map_err(|e| usage_error(&e))?,
@@ -198,7 +208,7 @@ impl AuthorizationArgs {
                     }
                     Err(d) => {
                         print_diagnostics(&[d]);
-                        return Err(EXIT_ERROR);
+                        return Err(ExitStatus::Error);
                     }
                 }
             }
@@ -237,7 +247,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "kubesim", &mut std::io::stdout());
-            EXIT_OK
+            ExitStatus::Ok
         }
         Command::Generate(args) => generate(&args),
     };
@@ -245,7 +255,7 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 /// Runs `f` in a rayon pool of `threads` workers (the library never touches the global pool).
-fn with_threads(threads: Option<usize>, f: impl FnOnce() -> u8 + Send) -> u8 {
+fn with_threads(threads: Option<usize>, f: impl FnOnce() -> ExitStatus + Send) -> ExitStatus {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n.max(1));
@@ -274,9 +284,9 @@ pub fn print_stdout(text: &str) {
     let _ = out.flush();
 }
 
-pub fn usage_error(message: &str) -> u8 {
+pub fn usage_error(message: &str) -> ExitStatus {
     eprintln!("error: {message}");
-    EXIT_ERROR
+    ExitStatus::Error
 }
 
 #[derive(Debug, Args)]
@@ -294,7 +304,7 @@ pub struct GenerateArgs {
     pub format: String,
 }
 
-fn generate(args: &GenerateArgs) -> u8 {
+fn generate(args: &GenerateArgs) -> ExitStatus {
     use kubesim::generate::{Format, Shape, write_cluster};
     let format = match args.format.as_str() {
         "yaml" => Format::Yaml,
@@ -309,8 +319,8 @@ fn generate(args: &GenerateArgs) -> u8 {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match write_cluster(&shape, args.seed, format, &mut out).and_then(|()| out.flush()) {
-        Ok(()) => EXIT_OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Ok(()) => ExitStatus::Ok,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
         Err(e) => usage_error(&e.to_string()),
     }
 }

@@ -3,10 +3,7 @@
 
 use clap::Args;
 
-use super::{
-    EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat, print_diagnostics, print_stdout,
-    usage_error,
-};
+use super::{ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout, usage_error};
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
 use kubesim::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
 use kubesim::pss::{Level, LevelVersion, Version};
@@ -36,7 +33,7 @@ pub struct PssArgs {
     pub output: OutputFormat,
 }
 
-pub fn run(args: &PssArgs) -> u8 {
+pub fn run(args: &PssArgs) -> ExitStatus {
     let version: Version = match args.version.parse() {
         Ok(v) => v,
         Err(e) => return usage_error(&format!("--version {}: {e}", args.version)),
@@ -99,11 +96,11 @@ pub fn run(args: &PssArgs) -> u8 {
             });
         }
         return if loaded.has_errors() {
-            EXIT_ERROR
+            ExitStatus::Error
         } else if dry.rejected.is_empty() {
-            EXIT_OK
+            ExitStatus::Ok
         } else {
-            EXIT_NEGATIVE
+            ExitStatus::Negative
         };
     }
 
@@ -122,10 +119,10 @@ pub fn run(args: &PssArgs) -> u8 {
     }
     let failed = required.is_some_and(|l| report.workloads.iter().any(|w| !w.meets(l)));
     if loaded.has_errors() {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if failed {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

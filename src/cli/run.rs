@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, print_stdout};
+use super::{ExitStatus, print_stdout};
 use kubesim::report::scenario::{render_json, render_junit, render_text};
 use kubesim::scenario::{RunOptions, run_files_with_progress};
 
@@ -34,7 +34,7 @@ pub struct RunArgs {
     pub threads: Option<usize>,
 }
 
-pub fn run(args: &RunArgs) -> u8 {
+pub fn run(args: &RunArgs) -> ExitStatus {
     let progress = super::progress::for_command(false, args.output != RunFormat::Table);
     let report = run_files_with_progress(
         &args.files,
@@ -62,10 +62,10 @@ pub fn run(args: &RunArgs) -> u8 {
     });
     let (_, failed) = report.counts();
     if report.has_errors() {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if failed > 0 {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

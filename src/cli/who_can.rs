@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::can::{build_action, load_index};
-use super::{AuthorizationArgs, EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout};
+use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_stdout};
 use kubesim::report::authz::{who_can_chain_json, who_can_chain_text};
 use kubesim::report::rbac::{who_can_json, who_can_text};
 
@@ -32,7 +32,7 @@ pub struct WhoCanArgs {
     pub output: OutputFormat,
 }
 
-pub fn run(args: &WhoCanArgs) -> u8 {
+pub fn run(args: &WhoCanArgs) -> ExitStatus {
     let (chain, policy_errors) = match args.authorization.chain() {
         Ok(c) => c,
         Err(code) => return code,
@@ -71,8 +71,8 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         print_stdout(&text);
     }
     if loaded.input_errors || resource_error || policy_errors {
-        EXIT_ERROR
+        ExitStatus::Error
     } else {
-        EXIT_OK
+        ExitStatus::Ok
     }
 }

@@ -5,7 +5,7 @@
 use clap::Args;
 
 use super::escalations::{AdmissionArgs, load};
-use super::{EXIT_ERROR, EXIT_OK, InputArgs, OutputFormat, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, OutputFormat, print_stdout, usage_error};
 use kubesim::escalate::who_can_run::who_can_run;
 use kubesim::pss::Level;
 use kubesim::report::escalate::{who_can_run_json, who_can_run_text};
@@ -23,7 +23,7 @@ pub struct WhoCanRunArgs {
     pub output: OutputFormat,
 }
 
-pub fn run(args: &WhoCanRunArgs) -> u8 {
+pub fn run(args: &WhoCanRunArgs) -> ExitStatus {
     let level: Level = match args.level.parse() {
         Ok(l) => l,
         Err(e) => return usage_error(&format!("level `{}`: {e}", args.level)),
@@ -43,5 +43,9 @@ pub fn run(args: &WhoCanRunArgs) -> u8 {
             OutputFormat::Json => who_can_run_json(&index, &result),
         });
     }
-    if input_errors { EXIT_ERROR } else { EXIT_OK }
+    if input_errors {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Ok
+    }
 }

@@ -6,8 +6,7 @@ use clap::Args;
 
 use super::can::{LoadedIndex, load_index_inspecting};
 use super::{
-    AuthorizationArgs, EXIT_ERROR, EXIT_NEGATIVE, EXIT_OK, InputArgs, OutputFormat,
-    print_diagnostics, print_stdout,
+    AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
 };
 use kubesim::authn::x509::CaBundle;
 use kubesim::authn::{AuthOptions, Identity, OidcOptions, StaticTokens, TokenOrigin};
@@ -234,12 +233,12 @@ pub(super) fn identity_and_index(
     authenticators: &AuthenticatorArgs,
     input: &InputArgs,
     want_index: bool,
-) -> Result<(Identity, Option<LoadedIndex>), u8> {
+) -> Result<(Identity, Option<LoadedIndex>), ExitStatus> {
     let options = match authenticators.options() {
         Ok(o) => o,
         Err(d) => {
             print_diagnostics(&[d]);
-            return Err(EXIT_ERROR);
+            return Err(ExitStatus::Error);
         }
     };
     let mut found: Option<Result<Identity, Vec<Diagnostic>>> = None;
@@ -265,12 +264,12 @@ pub(super) fn identity_and_index(
         Ok(identity) => Ok((identity, index)),
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
-            Err(EXIT_ERROR)
+            Err(ExitStatus::Error)
         }
     }
 }
 
-pub fn run(args: &WhoamiArgs) -> u8 {
+pub fn run(args: &WhoamiArgs) -> ExitStatus {
     let Some(credential) = args.credential() else {
         return super::usage_error(
             "give a credential: --kubeconfig FILE [--context NAME], --token-file FILE, --token TOKEN, --cert FILE or --csr NAME",
@@ -358,10 +357,10 @@ pub fn run(args: &WhoamiArgs) -> u8 {
         print_stdout(&text);
     }
     if input_errors {
-        EXIT_ERROR
+        ExitStatus::Error
     } else if identity.authenticates() {
-        EXIT_OK
+        ExitStatus::Ok
     } else {
-        EXIT_NEGATIVE
+        ExitStatus::Negative
     }
 }
