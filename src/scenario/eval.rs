@@ -447,25 +447,3 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
         Show::Diff => Err("`show diff` is only meaningful inside a whatif".into()),
     }
 }
-
-/// Which (namespace, kind, name) each workload is, for diffs.
-pub fn workload_key(w: &WorkloadAssessment) -> (String, WorkloadKind, String) {
-    (w.namespace.clone(), w.kind, w.name.clone())
-}
-
-/// Every workload's assessment, keyed for diffs.
-pub fn assess_all(
-    state: &State,
-    options: &AssessOptions,
-) -> BTreeMap<(String, WorkloadKind, String), WorkloadAssessment> {
-    let labels = namespace_labels(state.cluster());
-    state
-        .cluster()
-        .workloads
-        .iter()
-        .map(|w| {
-            let a = assess_workload(w, &state.sources, options, labels.get(&w.namespace));
-            (workload_key(&a), a)
-        })
-        .collect()
-}
