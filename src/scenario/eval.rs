@@ -2,8 +2,6 @@
 //! pod-security levels, namespace admission) and `show` reports. Pure functions of the
 //! statement and the immutable state, so statements run in parallel.
 
-use std::collections::BTreeMap;
-
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::EscalationTarget;
 use crate::dsl::program::{
