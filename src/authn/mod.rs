@@ -255,6 +255,55 @@ pub fn authenticate_token(
     Err(Diagnostic::error(origin.location.clone(), message))
 }
 
+/// A credential read from a file or given inline, as `whoami`, `--as-*` and the language's
+/// `identity ... from` name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A kubeconfig and the context to use (`None`: its current context).
+    Kubeconfig {
+        path: String,
+        context: Option<String>,
+    },
+    /// A file holding a bearer token.
+    TokenFile(String),
+    /// A bearer token given on the command line (`--token`).
+    Token(String),
+    /// A PEM client certificate.
+    Certificate(String),
+}
+
+/// The identity `credential` authenticates as, reading the files it names: kubeconfigs,
+/// tokens and client certificates go through the authenticators as the apiserver runs them.
+pub fn authenticate(
+    credential: &Credential,
+    options: &AuthOptions,
+) -> Result<Identity, Diagnostic> {
+    match credential {
+        Credential::Kubeconfig { path, context } => {
+            kubeconfig::authenticate(path, context.as_deref(), options)
+        }
+        Credential::TokenFile(path) => {
+            let (token, origin) = read_token_file(path)?;
+            authenticate_token(&token, &origin, options)
+        }
+        Credential::Token(token) => {
+            let origin = TokenOrigin {
+                location: Location::new("--token".into(), 0, 0),
+                source: "--token".into(),
+            };
+            authenticate_token(token.trim(), &origin, options)
+        }
+        Credential::Certificate(path) => {
+            let pem = std::fs::read(path).map_err(|e| file_error(path, &e))?;
+            let at = Location::new(path.as_str().into(), 0, 0);
+            let mut identity =
+                x509::authenticate_pem(&pem, &at, path, options.client_ca.as_ref(), options.now())?;
+            identity.add_authenticated_group();
+            Ok(identity)
+        }
+    }
+}
+
 /// JWS compact serialisation has three dot-separated parts (the signature may be empty); a
 /// token with more dots or starting like a base64url JSON header was meant to be one.
 fn looks_like_jwt(token: &str) -> bool {

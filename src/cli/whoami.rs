@@ -9,7 +9,7 @@ use super::{
     AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
 };
 use kubesim::authn::x509::CaBundle;
-use kubesim::authn::{AuthOptions, Identity, OidcOptions, StaticTokens, TokenOrigin};
+use kubesim::authn::{self, AuthOptions, Identity, OidcOptions, StaticTokens};
 use kubesim::manifest::Loaded;
 use kubesim::report::authz::{access_chain_json, access_chain_text};
 use kubesim::report::rbac::{access_json_value, access_text};
@@ -113,36 +113,14 @@ pub fn authenticate(
     }
     print_diagnostics(&warnings);
     let one = |d: Diagnostic| vec![d];
-    match credential {
-        Credential::Kubeconfig { path, context } => {
-            kubesim::authn::kubeconfig::authenticate(path, context.as_deref(), &options)
-                .map_err(one)
-        }
-        Credential::TokenFile(path) => {
-            let (token, origin) = kubesim::authn::read_token_file(path).map_err(one)?;
-            kubesim::authn::authenticate_token(&token, &origin, &options).map_err(one)
-        }
-        Credential::Token(token) => {
-            let origin = TokenOrigin {
-                location: kubesim::source::Location::new("--token".into(), 0, 0),
-                source: "--token".into(),
-            };
-            kubesim::authn::authenticate_token(token.trim(), &origin, &options).map_err(one)
-        }
-        Credential::Certificate(path) => {
-            let pem = std::fs::read(path).map_err(|e| one(kubesim::authn::file_error(path, &e)))?;
-            let at = kubesim::source::Location::new(path.as_str().into(), 0, 0);
-            let mut identity = kubesim::authn::x509::authenticate_pem(
-                &pem,
-                &at,
-                path,
-                options.client_ca.as_ref(),
-                options.now(),
-            )
-            .map_err(one)?;
-            identity.add_authenticated_group();
-            Ok(identity)
-        }
+    let file_credential = match credential {
+        Credential::Kubeconfig { path, context } => authn::Credential::Kubeconfig {
+            path: path.clone(),
+            context: context.clone(),
+        },
+        Credential::TokenFile(path) => authn::Credential::TokenFile(path.clone()),
+        Credential::Token(token) => authn::Credential::Token(token.clone()),
+        Credential::Certificate(path) => authn::Credential::Certificate(path.clone()),
         Credential::Csr(name) => {
             let Some(loaded) = loaded else {
                 return Err(one(Diagnostic::error(
@@ -152,7 +130,7 @@ pub fn authenticate(
             };
             let docs =
                 kubesim::authn::csr::documents(&input.files, input.load_options().walk, loaded);
-            match docs.iter().find(|d| d.name == *name) {
+            return match docs.iter().find(|d| d.name == *name) {
                 Some(doc) => kubesim::authn::csr::authenticate(doc).map_err(one),
                 None => {
                     let known: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
@@ -166,9 +144,10 @@ pub fn authenticate(
                         format!("no CertificateSigningRequest named {name:?}: {hint}"),
                     )))
                 }
-            }
+            };
         }
-    }
+    };
+    authn::authenticate(&file_credential, &options).map_err(one)
 }
 
 #[derive(Debug, Args)]

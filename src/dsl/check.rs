@@ -265,30 +265,18 @@ impl Checker<'_> {
         &mut self,
         credential: &Node<ast::CredentialExpr>,
     ) -> Option<Principal> {
-        use crate::authn::{AuthOptions, read_token_file};
+        use crate::authn::{AuthOptions, Credential, authenticate};
         let path = self.context.base_dir.join(&credential.path.node);
         let path = path.to_string_lossy().to_string();
-        let options = AuthOptions::default();
-        let result = match credential.kind {
-            ast::CredentialKind::Kubeconfig => crate::authn::kubeconfig::authenticate(
-                &path,
-                credential.context.as_ref().map(|c| c.node.as_str()),
-                &options,
-            ),
-            ast::CredentialKind::Certificate => std::fs::read(&path)
-                .map_err(|e| crate::authn::file_error(&path, &e))
-                .and_then(|pem| {
-                    let at = crate::source::Location::new(path.as_str().into(), 0, 0);
-                    crate::authn::x509::authenticate_pem(&pem, &at, &path, None, options.now())
-                })
-                .map(|mut identity| {
-                    identity.add_authenticated_group();
-                    identity
-                }),
-            ast::CredentialKind::Token => read_token_file(&path).and_then(|(token, origin)| {
-                crate::authn::authenticate_token(&token, &origin, &options)
-            }),
+        let credential_file = match credential.kind {
+            ast::CredentialKind::Kubeconfig => Credential::Kubeconfig {
+                path,
+                context: credential.context.as_ref().map(|c| c.node.clone()),
+            },
+            ast::CredentialKind::Certificate => Credential::Certificate(path),
+            ast::CredentialKind::Token => Credential::TokenFile(path),
         };
+        let result = authenticate(&credential_file, &AuthOptions::default());
         let identity = match result {
             Ok(identity) => identity,
             Err(diagnostic) => {
