@@ -3,9 +3,9 @@
 //! the authorizer chain (order, the deciding authorizer, the union's deny reason) through the
 //! library and the command line.
 
+use crate::util::kubesim;
 use std::sync::Arc;
 
-use assert_cmd::Command;
 use kubesim::authz::abac::PolicyList;
 use kubesim::authz::{Chain, Mode, authorize, rules_for_chain, who_can_chain};
 use kubesim::index::RbacIndex;
@@ -309,10 +309,6 @@ fn who_can_and_access_span_the_chain() {
             .abac
             .is_empty()
     );
-}
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").expect("binary")
 }
 
 #[test]

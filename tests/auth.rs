@@ -2,9 +2,9 @@
 //! service-account and OIDC tokens, the static token file, bootstrap tokens, CSRs), with the
 //! certificates and tokens generated here, and the errors for broken credentials.
 
+use crate::util::kubesim;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rcgen::{
@@ -12,10 +12,6 @@ use rcgen::{
 };
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").expect("binary")
-}
 
 /// Runs kubesim and returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {

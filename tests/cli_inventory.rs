@@ -1,10 +1,6 @@
 //! `kubesim inventory` and `kubesim completions` end to end: output, stdin, exit codes.
 
-use assert_cmd::Command;
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").unwrap()
-}
+use crate::util::kubesim;
 
 #[test]
 fn inventory_table_of_the_example_scenario() {

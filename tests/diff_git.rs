@@ -1,10 +1,9 @@
 //! `kubesim diff BASE HEAD` over two commits of a temporary git repository (read through git,
 //! the working tree untouched), over two directories, and its exit codes and formats.
 
+use crate::util::kubesim;
 use std::path::Path;
 use std::process::Command as Process;
-
-use assert_cmd::Command;
 
 const BASE: &str = "tests/data/escalate/diff-base.yaml";
 const HEAD: &str = "tests/data/escalate/multi-hop.yaml";
@@ -44,8 +43,7 @@ fn repository() -> tempfile::TempDir {
 }
 
 fn diff(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("kubesim")
-        .unwrap()
+    kubesim()
         .arg("diff")
         .args(args)
         .current_dir(dir)

@@ -6,10 +6,10 @@
 //! replaces them (see the header of `payments.ksim`) and a test shows the reference lines
 //! failing for exactly those reasons.
 
+use crate::util::kubesim;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use kubesim::report::scenario::render_text;
 use kubesim::scenario::{ResultKind, RunOptions, RunReport, StatementResult, run_files};
 
@@ -199,7 +199,7 @@ fn the_reference_lines_fail_for_the_documented_reasons() {
 /// `kubesim check` of the reference policies with `-o json`: the exit code and each
 /// violation as (rule line, offender, location).
 fn check(manifests: &str, defaults: bool) -> (i32, BTreeSet<(u64, String, String)>) {
-    let mut cmd = Command::cargo_bin("kubesim").expect("binary");
+    let mut cmd = kubesim();
     cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLES))
         .args(["check", "../policies.ksim", "-f", manifests, "-o", "json"]);
     if defaults {
@@ -292,8 +292,7 @@ fn policy_examples_report_every_offender_and_only_those() {
 
 #[test]
 fn the_escalation_policy_names_the_path_of_each_offender() {
-    let output = Command::cargo_bin("kubesim")
-        .expect("binary")
+    let output = kubesim()
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLES))
         .args([
             "check",

@@ -22,7 +22,7 @@
 //!   cluster-reconciler-flux-system (line 175) binds to the built-in ClusterRole
 //!   cluster-admin.
 
-use assert_cmd::Command;
+use crate::util::kubesim;
 use serde_json::Value;
 
 /// (snapshot name, manifest directory, namespace the project's docs apply it to if its
@@ -40,7 +40,7 @@ const PROJECTS: [(&str, &str, Option<&str>); 5] = [
 ];
 
 fn escalations(dir: &str, namespace: Option<&str>, json: bool) -> String {
-    let mut cmd = Command::cargo_bin("kubesim").expect("binary");
+    let mut cmd = kubesim();
     cmd.args([
         "escalations",
         "--to",

@@ -2,9 +2,9 @@
 //! `show escalations [for S] [to T]` (pinned snapshots beside the `.ksim` file), failing
 //! expectations that show the path, and `forbid ... can escalate to ...` policies.
 
+use crate::util::kubesim;
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use kubesim::report::scenario::render_text;
 use kubesim::scenario::{RunOptions, run_files};
 
@@ -23,8 +23,7 @@ fn escalation_expectations_and_shows_evaluate() {
 
 #[test]
 fn escalation_policies_name_each_offender_with_its_path() {
-    let out = Command::cargo_bin("kubesim")
-        .unwrap()
+    let out = kubesim()
         .args(["check", KSIM, "-f", "tests/data/escalate/multi-hop.yaml"])
         .output()
         .unwrap();

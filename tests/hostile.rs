@@ -528,7 +528,7 @@ fn write_documents(path: &Path, target_bytes: u64) -> u64 {
 }
 
 /// 200 MB of valid documents in one file. Slow in a debug build, so run on demand:
-/// `cargo test --release --test hostile -- --ignored`.
+/// `cargo test --release --test main hostile:: -- --ignored`.
 ///
 /// The cap is what loading needs today, not the goal: every document is held as a parsed tree
 /// and as typed objects at once (≈ 7 GB peak RSS for 200 MB, see BENCHMARKS.md "Scale").

@@ -1,15 +1,10 @@
 //! `kubesim check`: the shipped policies over the example manifests, severities and
 //! `--fail-on`, and the SARIF, JSON and JUnit reports.
 
-use assert_cmd::Command;
+use crate::util::kubesim;
 
 fn check(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("kubesim")
-        .unwrap()
-        .arg("check")
-        .args(args)
-        .output()
-        .unwrap()
+    kubesim().arg("check").args(args).output().unwrap()
 }
 
 const MANIFESTS: &str = "scenarios/payments/manifests";

@@ -1,12 +1,11 @@
 //! `kubesim pss` on the BishopFox badPods manifests (MIT; see tests/data/corpus/SOURCE.md):
 //! 8 scenarios × 8 resource kinds × {exec, revshell}, pinned as a reviewed snapshot.
 
-use assert_cmd::Command;
+use crate::util::kubesim;
 
 #[test]
 fn badpods_report_is_pinned() {
-    let out = Command::cargo_bin("kubesim")
-        .unwrap()
+    let out = kubesim()
         .args([
             "pss",
             "-f",
@@ -19,8 +18,7 @@ fn badpods_report_is_pinned() {
         .unwrap();
     // Warnings only (removed CronJob versions), and most badpods fail baseline.
     assert_eq!(out.status.code(), Some(1));
-    let out = Command::cargo_bin("kubesim")
-        .unwrap()
+    let out = kubesim()
         .args(["pss", "-f", "tests/data/corpus/badpods"])
         .output()
         .unwrap();

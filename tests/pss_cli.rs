@@ -1,17 +1,12 @@
 //! `kubesim pss` end to end: the JSON shape of cli.md, `--level` exit codes, namespace
 //! defaults and exemptions, and the dry-run label.
 
-use assert_cmd::Command;
+use crate::util::kubesim;
 
 const MANIFESTS: &str = "scenarios/payments/manifests";
 
 fn pss(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("kubesim")
-        .unwrap()
-        .arg("pss")
-        .args(args)
-        .output()
-        .unwrap()
+    kubesim().arg("pss").args(args).output().unwrap()
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {

@@ -1,11 +1,7 @@
 //! The RBAC commands end to end: exit codes, the required bootstrap answers, explanations,
 //! the catalogue, who-can, access and matrix.
 
-use assert_cmd::Command;
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").expect("binary")
-}
+use crate::util::kubesim;
 
 const FIXTURE: &str = "tests/data/rbac/team.yaml";
 

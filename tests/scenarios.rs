@@ -2,15 +2,11 @@
 //! evidence; snapshots are written, compared and accepted; exit codes; JSON and JUnit; the
 //! report is identical at any thread count.
 
+use crate::util::kubesim;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use kubesim::report::scenario::render_text;
 use kubesim::scenario::{RunOptions, run_files};
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").unwrap()
-}
 
 fn example_scenarios() -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = globset_walk(Path::new("scenarios"));

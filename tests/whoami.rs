@@ -2,11 +2,7 @@
 //! a bound service-account token), with and without `--show-access` across ABAC and RBAC, and
 //! the language's credential identities and authorization statement, including their errors.
 
-use assert_cmd::Command;
-
-fn kubesim() -> Command {
-    Command::cargo_bin("kubesim").expect("binary")
-}
+use crate::util::kubesim;
 
 const KUBECONFIG: &str = "scenarios/credentials/creds/kubeconfig.yaml";
 
