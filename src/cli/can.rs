@@ -10,7 +10,7 @@ use super::{
     AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
     usage_error,
 };
-use kubesim::authn::Identity;
+use kubesim::authn::{self, Identity};
 use kubesim::index::catalog::Catalog;
 use kubesim::index::{Indexed, RbacIndex};
 use kubesim::manifest::Loaded;
@@ -78,16 +78,18 @@ pub struct AsCredentialArgs {
 impl AsCredentialArgs {
     pub fn credential(&self) -> Option<Credential> {
         if let Some(path) = &self.as_kubeconfig {
-            return Some(Credential::Kubeconfig {
+            return Some(Credential::File(authn::Credential::Kubeconfig {
                 path: path.clone(),
                 context: self.context.clone(),
-            });
+            }));
         }
         if let Some(path) = &self.as_token_file {
-            return Some(Credential::TokenFile(path.clone()));
+            return Some(Credential::File(authn::Credential::TokenFile(path.clone())));
         }
         if let Some(path) = &self.as_cert {
-            return Some(Credential::Certificate(path.clone()));
+            return Some(Credential::File(authn::Credential::Certificate(
+                path.clone(),
+            )));
         }
         self.as_csr.clone().map(Credential::Csr)
     }

@@ -78,23 +78,18 @@ impl AuthenticatorArgs {
     }
 }
 
-/// One credential to authenticate.
+/// One credential to authenticate: one the authenticators read, or a CertificateSigningRequest
+/// from the manifests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    Kubeconfig {
-        path: String,
-        context: Option<String>,
-    },
-    TokenFile(String),
-    Token(String),
-    Certificate(String),
+    File(authn::Credential),
     Csr(String),
 }
 
 impl Credential {
     /// Whether resolving it needs the manifests (bootstrap-token Secrets, CSRs).
     fn needs_manifests(&self) -> bool {
-        !matches!(self, Credential::Certificate(_))
+        !matches!(self, Credential::File(authn::Credential::Certificate(_)))
     }
 }
 
@@ -114,13 +109,7 @@ pub fn authenticate(
     print_diagnostics(&warnings);
     let one = |d: Diagnostic| vec![d];
     let file_credential = match credential {
-        Credential::Kubeconfig { path, context } => authn::Credential::Kubeconfig {
-            path: path.clone(),
-            context: context.clone(),
-        },
-        Credential::TokenFile(path) => authn::Credential::TokenFile(path.clone()),
-        Credential::Token(token) => authn::Credential::Token(token.clone()),
-        Credential::Certificate(path) => authn::Credential::Certificate(path.clone()),
+        Credential::File(file_credential) => file_credential,
         Credential::Csr(name) => {
             let Some(loaded) = loaded else {
                 return Err(one(Diagnostic::error(
@@ -147,7 +136,7 @@ pub fn authenticate(
             };
         }
     };
-    authn::authenticate(&file_credential, &options).map_err(one)
+    authn::authenticate(file_credential, &options).map_err(one)
 }
 
 #[derive(Debug, Args)]
@@ -187,19 +176,21 @@ pub struct WhoamiArgs {
 impl WhoamiArgs {
     fn credential(&self) -> Option<Credential> {
         if let Some(path) = &self.kubeconfig {
-            return Some(Credential::Kubeconfig {
+            return Some(Credential::File(authn::Credential::Kubeconfig {
                 path: path.clone(),
                 context: self.context.clone(),
-            });
+            }));
         }
         if let Some(path) = &self.token_file {
-            return Some(Credential::TokenFile(path.clone()));
+            return Some(Credential::File(authn::Credential::TokenFile(path.clone())));
         }
         if let Some(token) = &self.token {
-            return Some(Credential::Token(token.clone()));
+            return Some(Credential::File(authn::Credential::Token(token.clone())));
         }
         if let Some(path) = &self.cert {
-            return Some(Credential::Certificate(path.clone()));
+            return Some(Credential::File(authn::Credential::Certificate(
+                path.clone(),
+            )));
         }
         self.csr.clone().map(Credential::Csr)
     }
