@@ -262,3 +262,43 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nothing}
         .collect();
     assert_eq!(reason("alice", many), by(r#"Group "devs""#));
 }
+
+/// RBAC matches a service-account subject by comparing `system:serviceaccount:NS:NAME` byte for
+/// byte (upstream `MatchesUsername`), so a user name with several colons can be the user of
+/// more than one subject, and the candidate lookup must offer every one of them.
+#[test]
+fn candidates_cover_every_split_of_a_service_account_user_name() {
+    let text = r#"
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: one}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, namespace: a, name: "b:c"}]
+---
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: two}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, namespace: "a:b", name: c}]
+---
+kind: ClusterRoleBinding
+apiVersion: rbac.authorization.k8s.io/v1
+metadata: {name: three}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, namespace: a, name: b}]
+"#;
+    let index = index_of(text);
+    let names = |ids: Vec<usize>| -> Vec<String> {
+        ids.into_iter()
+            .map(|id| index.bindings[id].name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(index.candidate_bindings("system:serviceaccount:a:b:c", &[], "")),
+        ["one", "two"]
+    );
+    assert_eq!(
+        names(index.candidate_bindings("system:serviceaccount:a:b", &[], "")),
+        ["three"]
+    );
+}

@@ -42,13 +42,13 @@ pub struct Grant {
     pub rule: PolicyRule,
 }
 
-/// What identifies a grant apart from its rule.
+/// What identifies a grant apart from its rule: subject, scope, binding, role, rule position.
 type GrantKey = (
     GrantSubject,
     Option<String>,
-    bool,
+    BindingKind,
     String,
-    bool,
+    RoleKind,
     String,
     usize,
 );
@@ -58,9 +58,9 @@ impl Grant {
         (
             self.subject.clone(),
             self.namespace.clone(),
-            self.binding_kind == BindingKind::ClusterRoleBinding,
+            self.binding_kind,
             self.binding_name.clone(),
-            self.role_kind == RoleKind::ClusterRole,
+            self.role_kind,
             self.role_name.clone(),
             self.rule_index,
         )
@@ -68,7 +68,7 @@ impl Grant {
 }
 
 /// Every grant the bindings of `indexed` make, once each.
-pub fn grants(indexed: &Indexed) -> BTreeMap<GrantKey, Grant> {
+fn grants(indexed: &Indexed) -> BTreeMap<GrantKey, Grant> {
     let index = &indexed.rbac;
     let mut out = BTreeMap::new();
     for b in &index.bindings {
@@ -167,7 +167,7 @@ fn assess_all(
 
 /// Each workload whose level or admission differs between the two states: a level change
 /// before an admission change of the same workload.
-pub fn pss_changes(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Vec<WorkloadChange> {
+fn pss_changes(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Vec<WorkloadChange> {
     let before = assess_all(base, options);
     let after = assess_all(head, options);
     let keys: BTreeSet<_> = before.keys().chain(after.keys()).cloned().collect();

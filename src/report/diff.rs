@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::compare::{Admission, Grant, PssChange, WorkloadChange};
+use crate::compare::{Admission, Changes, Grant, PssChange, WorkloadChange};
 use crate::index::Indexed;
 use crate::index::rbac_index::BindingKind;
 use crate::report::escalate::finding_text;
@@ -92,7 +92,7 @@ fn pss_line(c: &WorkloadChange) -> String {
 }
 
 /// The changes in the form every printer reads.
-struct Changes {
+struct Rendered {
     access_gained: Vec<GrantLine>,
     access_lost: Vec<GrantLine>,
     paths_gained: Vec<PathChange>,
@@ -100,8 +100,8 @@ struct Changes {
     pod_security: Vec<String>,
 }
 
-impl Changes {
-    fn of(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> Changes {
+impl Rendered {
+    fn of(base: &Indexed, head: &Indexed, changes: &Changes) -> Rendered {
         let paths = |indexed: &Indexed, findings: &[crate::escalate::paths::Finding]| {
             findings
                 .iter()
@@ -116,7 +116,7 @@ impl Changes {
                 })
                 .collect()
         };
-        Changes {
+        Rendered {
             access_gained: grant_lines(&changes.access_gained),
             access_lost: grant_lines(&changes.access_lost),
             paths_gained: paths(head, &changes.paths_gained),
@@ -127,7 +127,7 @@ impl Changes {
 }
 
 /// The text of `show diff`: the access a what-if gains and loses and its Pod Security changes.
-pub fn whatif_diff_text(changes: &crate::compare::Changes) -> String {
+pub fn whatif_diff_text(changes: &Changes) -> String {
     let mut out = String::new();
     for (title, sign, grants) in [
         ("access gained", '+', &changes.access_gained),
@@ -182,8 +182,8 @@ fn path_lines(sign: char, p: &PathChange) -> Vec<String> {
 }
 
 /// The changes from `base` to `head` as text.
-pub fn diff_text(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
-    let changes = &Changes::of(base, head, changes);
+pub fn diff_text(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
+    let changes = &Rendered::of(base, head, changes);
     let mut out = String::new();
     section(&mut out, "access gained", &changes.access_gained, |g| {
         vec![grant_line('+', g)]
@@ -210,8 +210,8 @@ pub fn diff_text(base: &Indexed, head: &Indexed, changes: &crate::compare::Chang
 }
 
 /// The changes from `base` to `head` as JSON.
-pub fn diff_json(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
-    let changes = &Changes::of(base, head, changes);
+pub fn diff_json(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
+    let changes = &Rendered::of(base, head, changes);
     let grant = |g: &GrantLine| json!({"subject": g.subject, "scope": g.scope, "rule": g.rule, "via": g.via});
     let path =
         |p: &PathChange| json!({"source": p.source, "target": p.target, "path": p.explanation});
@@ -232,8 +232,8 @@ fn code(text: &str) -> String {
 }
 
 /// The changes from `base` to `head` as a markdown pull-request comment.
-pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &crate::compare::Changes) -> String {
-    let changes = &Changes::of(base, head, changes);
+pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
+    let changes = &Rendered::of(base, head, changes);
     let mut out = String::from("### kubesim: access and pod security changes\n\n");
     let counts = format!(
         "{} access gained, {} lost; {} escalation paths gained, {} lost; {} pod security changes\n\n",
