@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use kubesim::index::RbacIndex;
 use kubesim::index::defaults;
-use kubesim::index::rbac_index::BindingKind;
+use kubesim::index::entry::BindingKind;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};

@@ -1,19 +1,15 @@
 //! `kubesim can SUBJECT VERB RESOURCE`: is the request allowed, and by which binding, role and
-//! rule (or what came closest). Also the loading and parsing the other RBAC commands share.
-
-use std::sync::Arc;
+//! rule (or what came closest). Also the parsing the other RBAC commands share.
 
 use clap::Args;
 
 use super::whoami::{AuthenticatorArgs, Credential, identity_and_index};
 use super::{
-    AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
+    AuthorizationArgs, ExitStatus, InputArgs, LoadedIndex, OutputFormat, load_index, print_stdout,
     usage_error,
 };
 use kubesim::authn::{self, Identity};
 use kubesim::index::catalog::Catalog;
-use kubesim::index::{Indexed, RbacIndex};
-use kubesim::manifest::Loaded;
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
 use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject, parse_verb};
@@ -135,36 +131,6 @@ pub(super) fn asker(
             Ok((user, Some(identity), loaded))
         }
     }
-}
-
-/// The loaded input and its index, plus whether the input had errors.
-pub(super) struct LoadedIndex {
-    pub index: Arc<RbacIndex>,
-    pub catalog: Arc<Catalog>,
-    pub input_errors: bool,
-}
-
-/// Loads the manifests, builds the index, prints every diagnostic; `Err(exit code)` when the
-/// input cannot be loaded at all.
-pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, ExitStatus> {
-    load_index_inspecting(input, |_| {})
-}
-
-/// Like [`load_index`], letting `inspect` read the loaded manifests (e.g. Secret data) before
-/// the index takes them.
-pub(super) fn load_index_inspecting(
-    input: &InputArgs,
-    inspect: impl FnOnce(&Loaded),
-) -> Result<LoadedIndex, ExitStatus> {
-    let loaded = input.load().map_err(|e| usage_error(&e))?;
-    inspect(&loaded);
-    let (indexed, diagnostics) = Indexed::build(loaded);
-    print_diagnostics(&diagnostics);
-    Ok(LoadedIndex {
-        index: indexed.rbac,
-        catalog: indexed.catalog,
-        input_errors: diagnostics.iter().any(|d| d.is_error()),
-    })
 }
 
 /// Builds the action for VERB RESOURCE in `namespace`: kubectl's warnings go to stderr; an

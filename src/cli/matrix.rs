@@ -4,8 +4,7 @@
 use clap::Args;
 use serde_json::json;
 
-use super::can::load_index;
-use super::{ExitStatus, InputArgs, OutputFormat, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, OutputFormat, load_index, print_stdout, usage_error};
 use kubesim::index::catalog::ResolvedResource;
 use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,

@@ -18,9 +18,12 @@ mod whoami;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use kubesim::index::catalog::Catalog;
+use kubesim::index::{Indexed, RbacIndex};
 use kubesim::manifest::{LoadOptions, Loaded, WalkOptions};
 use kubesim::source::Diagnostic;
 
@@ -95,6 +98,36 @@ pub enum Command {
 pub enum OutputFormat {
     Table,
     Json,
+}
+
+/// The loaded input and its index, plus whether the input had errors.
+pub(super) struct LoadedIndex {
+    pub index: Arc<RbacIndex>,
+    pub catalog: Arc<Catalog>,
+    pub input_errors: bool,
+}
+
+/// Loads the manifests, builds the index, prints every diagnostic; `Err(exit code)` when the
+/// input cannot be loaded at all.
+pub(super) fn load_index(input: &InputArgs) -> Result<LoadedIndex, ExitStatus> {
+    load_index_inspecting(input, |_| {})
+}
+
+/// Like [`load_index`], letting `inspect` read the loaded manifests (e.g. Secret data) before
+/// the index takes them.
+pub(super) fn load_index_inspecting(
+    input: &InputArgs,
+    inspect: impl FnOnce(&Loaded),
+) -> Result<LoadedIndex, ExitStatus> {
+    let loaded = input.load().map_err(|e| usage_error(&e))?;
+    inspect(&loaded);
+    let (indexed, diagnostics) = Indexed::build(loaded);
+    print_diagnostics(&diagnostics);
+    Ok(LoadedIndex {
+        index: indexed.rbac,
+        catalog: indexed.catalog,
+        input_errors: diagnostics.iter().any(|d| d.is_error()),
+    })
 }
 
 /// Options shared by every command that reads manifests.

@@ -3,8 +3,8 @@
 
 use clap::Args;
 
-use super::can::{build_action, load_index};
-use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_stdout};
+use super::can::build_action;
+use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, load_index, print_stdout};
 use kubesim::report::authz::{who_can_chain_json, who_can_chain_text};
 use kubesim::report::rbac::{who_can_json, who_can_text};
 

@@ -4,9 +4,9 @@
 
 use clap::Args;
 
-use super::can::{LoadedIndex, load_index_inspecting};
 use super::{
-    AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout,
+    AuthorizationArgs, ExitStatus, InputArgs, LoadedIndex, OutputFormat, load_index_inspecting,
+    print_diagnostics, print_stdout,
 };
 use kubesim::authn::x509::CaBundle;
 use kubesim::authn::{self, AuthOptions, Identity, OidcOptions, StaticTokens};

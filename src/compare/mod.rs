@@ -11,7 +11,7 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
 use crate::escalate::paths::{Finding, Target, find_escalations, known_sources};
 use crate::index::Indexed;
-use crate::index::rbac_index::{BindingKind, RoleKind};
+use crate::index::entry::{BindingKind, RoleKind};
 use crate::model::WorkloadKind;
 use crate::pss::assess::{AssessOptions, WorkloadAssessment, assess_workload, namespace_labels};
 use crate::pss::{Level, Version};

@@ -17,7 +17,8 @@ use rayon::prelude::*;
 
 use super::admission::{Admitted, admits};
 use super::caps::{Cap, Names, cluster_admin_rules, rule_caps};
-use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, RoleKind};
+use crate::index::entry::{BindingId, BindingKind, RoleId, RoleKind};
+use crate::index::rbac_index::RbacIndex;
 use crate::model::WorkloadKind;
 use crate::model::identity::{
     ANONYMOUS, AUTHENTICATED, SERVICE_ACCOUNTS, SUPERUSER_GROUP, UNAUTHENTICATED,

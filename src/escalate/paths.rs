@@ -23,7 +23,8 @@ use super::caps::cluster_admin_rules;
 use super::graph::{
     EscalationGraph, Evidence, GrantedRole, NodeId, NodeKey, Scope, Step, StepKind, membership,
 };
-use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleKind};
+use crate::index::entry::{BindingId, BindingKind, RoleKind};
+use crate::index::rbac_index::RbacIndex;
 use crate::model::identity::split_service_account_user;
 use crate::rbac::covers::covers;
 use crate::rbac::query::{SubjectSpec, parse_subject};

@@ -15,7 +15,7 @@ use std::ops::Range;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use rustc_hash::FxHashMap;
 
-use super::rbac_index::{BindingKind, IndexedBinding, IndexedRole};
+use super::entry::{BindingKind, IndexedBinding, IndexedRole};
 use crate::model::ResourceAttributes;
 use crate::model::identity::service_account_user;
 
@@ -504,7 +504,7 @@ fn intern_slot(map: &mut StrMap<u32>, s: &str, other: &StrMap<u32>) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::rbac_index::{EffectiveRule, RoleKind};
+    use crate::index::entry::{EffectiveRule, RoleKind};
     use crate::model::Origin;
     use crate::rbac::matching::resource_rule_allows;
 

@@ -7,6 +7,7 @@ pub mod aggregation;
 pub mod catalog;
 pub mod compiled;
 pub mod defaults;
+pub mod entry;
 pub mod rbac_index;
 
 use std::sync::Arc;

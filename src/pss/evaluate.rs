@@ -9,8 +9,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::checks::{CHECKS, Check, CheckId, VersionedCheck};
 use super::defaults::apply_apiserver_defaults;
+use super::forbidden::Forbidden;
 use super::level::{LATEST_MINOR, Level, Version};
-use super::result::{CheckResult, Forbidden};
+use super::result::CheckResult;
 
 /// One check with the entry active at some version.
 #[derive(Clone, Copy)]

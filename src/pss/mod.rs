@@ -9,6 +9,7 @@ pub mod assess;
 pub mod checks;
 mod defaults;
 mod evaluate;
+mod forbidden;
 mod format;
 mod level;
 mod result;
@@ -17,8 +18,9 @@ mod visit;
 pub use checks::{CheckId, UnknownCheckId};
 pub use defaults::apply_apiserver_defaults;
 pub use evaluate::{Evaluator, LevelFailure, LevelReport, Violation, evaluate, level_met};
+pub use forbidden::Forbidden;
 pub use level::{
     LATEST_MINOR, Level, LevelVersion, ParseLevelError, ParseLevelVersionError, ParseVersionError,
     Version,
 };
-pub use result::{CheckResult, Forbidden, all_allowed, forbidden_detail, forbidden_reason};
+pub use result::{CheckResult, all_allowed, forbidden_detail, forbidden_reason};

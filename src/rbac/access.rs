@@ -7,7 +7,8 @@
 use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use super::authorize::matching_bindings;
-use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
+use crate::index::entry::{BindingId, RoleId};
+use crate::index::rbac_index::RbacIndex;
 use crate::model::identity::UserInfo;
 
 /// One rule visited by RulesFor, with where it came from.

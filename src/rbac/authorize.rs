@@ -16,7 +16,8 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use super::matching::rule_allows;
 use crate::index::compiled::{CompiledAction, NO_ROLE};
-use crate::index::rbac_index::{BindingId, BindingKind, RbacIndex, RoleId, SubjectIndex};
+use crate::index::entry::{BindingId, BindingKind, RoleId};
+use crate::index::rbac_index::{RbacIndex, SubjectIndex};
 use crate::model::identity::{UserInfo, is_service_account_user};
 use crate::model::{Action, Request};
 use crate::source::go_quote;

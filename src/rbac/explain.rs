@@ -13,7 +13,8 @@ use super::matching::{
     api_group_matches, non_resource_url_matches, resource_matches_request, resource_name_matches,
     rule_allows, verb_matches,
 };
-use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
+use crate::index::entry::{BindingId, RoleId};
+use crate::index::rbac_index::RbacIndex;
 use crate::model::{Action, Request};
 
 /// A part of a request a rule failed to match.

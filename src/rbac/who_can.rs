@@ -10,7 +10,8 @@ use k8s_openapi::api::rbac::v1::Subject;
 
 use super::authorize::binding_allows;
 use crate::index::compiled::subject_key;
-use crate::index::rbac_index::{BindingId, RbacIndex};
+use crate::index::entry::BindingId;
+use crate::index::rbac_index::RbacIndex;
 use crate::model::Action;
 use crate::model::identity::SUPERUSER_GROUP;
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::compare::{Admission, Changes, Grant, PssChange, WorkloadChange};
 use crate::index::Indexed;
-use crate::index::rbac_index::BindingKind;
+use crate::index::entry::BindingKind;
 use crate::report::escalate::finding_text;
 use crate::report::rbac::rule_text;
 

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::escalate::dot_quote;
 use crate::escalate::graph::{pod_service_account, subject_key};
 use crate::escalate::{Finding, NodeKey, Target};
-use crate::index::rbac_index::{BindingId, RbacIndex};
+use crate::index::entry::BindingId;
+use crate::index::rbac_index::RbacIndex;
 
 /// What to draw.
 #[derive(Debug, Clone, Default)]

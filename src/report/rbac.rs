@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::table::{new_table, render};
-use crate::index::rbac_index::{BindingId, RbacIndex, RoleId};
+use crate::index::entry::{BindingId, RoleId};
+use crate::index::rbac_index::RbacIndex;
 use crate::model::identity::UserInfo;
 use crate::model::{Action, Request};
 use crate::rbac::RulesFor;

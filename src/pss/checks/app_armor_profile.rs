@@ -9,9 +9,9 @@ use k8s_openapi::api::core::v1::{AppArmorProfile, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, CheckId, VersionedCheck};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::format::{containers_phrase, go_quote, join_quote, path_key, pluralize};
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 use crate::pss::visit::containers;
 
 pub(super) static CHECK: Check = Check {

@@ -4,8 +4,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, CheckId, VersionedCheck};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 
 pub(super) static CHECK: Check = Check {
     id: CheckId::HostNamespaces,

@@ -9,8 +9,8 @@ use std::str::FromStr;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::forbidden::Forbidden;
 use super::level::Level;
-use super::result::Forbidden;
 
 mod allow_privilege_escalation;
 mod app_armor_profile;

@@ -8,9 +8,9 @@ use k8s_openapi::api::core::v1::{PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, CheckId, VersionedCheck};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::format::{join_quote, pluralize};
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 
 pub(super) static CHECK: Check = Check {
     id: CheckId::RestrictedVolumes,

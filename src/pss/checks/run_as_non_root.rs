@@ -6,9 +6,9 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, CheckId, VersionedCheck, in_user_namespace};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::format::{containers_phrase, pod_and_containers};
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 use crate::pss::visit::containers;
 
 pub(super) static CHECK: Check = Check {

@@ -10,9 +10,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::seccomp_profile_baseline::profile_type_allowed;
 use super::{Check, CheckId, VersionedCheck, is_windows};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::format::{containers_phrase, join_quote, pod_and_containers};
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 use crate::pss::visit::containers;
 
 pub(super) static CHECK: Check = Check {

@@ -5,9 +5,9 @@ use k8s_openapi::api::core::v1::{PodSpec, WindowsSecurityContextOptions};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, CheckId, VersionedCheck};
+use crate::pss::forbidden::Forbidden;
 use crate::pss::format::pod_and_containers;
 use crate::pss::level::Level;
-use crate::pss::result::Forbidden;
 use crate::pss::visit::containers;
 
 pub(super) static CHECK: Check = Check {
