@@ -10,7 +10,9 @@ use crate::util::kubesim;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use kubesim::report::evidence::statement_lines as evidence_lines;
 use kubesim::report::scenario::render_text;
+use kubesim::report::snapshot::settle;
 use kubesim::scenario::{ResultKind, RunOptions, RunReport, StatementResult, run_files};
 
 const EXAMPLES: &str = "tests/data/dsl/examples";
@@ -23,9 +25,9 @@ fn data(path: &str) -> String {
 fn run(file: &Path) -> (RunReport, String) {
     let options = RunOptions {
         passing_evidence: true,
-        ..RunOptions::default()
     };
-    let report = run_files(&[file.to_path_buf()], &options);
+    let mut report = run_files(&[file.to_path_buf()], &options);
+    settle(&mut report, false);
     let text = render_text(&report, true);
     (report, text)
 }
@@ -49,7 +51,12 @@ fn failures(report: &RunReport) -> Vec<&StatementResult> {
 
 fn evidence(result: &StatementResult) -> String {
     match &result.kind {
-        ResultKind::Expect(outcome) => outcome.evidence.join("\n"),
+        ResultKind::Expect(outcome) => outcome
+            .evidence
+            .iter()
+            .flat_map(evidence_lines)
+            .collect::<Vec<_>>()
+            .join("\n"),
         other => panic!("not an expectation: {other:?}"),
     }
 }

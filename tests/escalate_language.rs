@@ -12,7 +12,8 @@ const KSIM: &str = "tests/data/escalate/language.ksim";
 
 #[test]
 fn escalation_expectations_and_shows_evaluate() {
-    let report = run_files(&[PathBuf::from(KSIM)], &RunOptions::default());
+    let mut report = run_files(&[PathBuf::from(KSIM)], &RunOptions::default());
+    kubesim::report::snapshot::settle(&mut report, false);
     let (passed, failed) = report.counts();
     let text = render_text(&report, true);
     // The second scenario holds the two expectations meant to fail.

@@ -27,10 +27,6 @@ const FLOORS: &[(&str, u32)] = &[
     ("generate", 11),
 ];
 
-/// Edges still pointing up, each with the reason it remains: the scenario runner still
-/// renders evidence as text through `report`.
-const KNOWN_UPWARD: &[(&str, &str)] = &[("scenario", "report")];
-
 fn floor(module: &str) -> Option<u32> {
     FLOORS.iter().find(|(m, _)| *m == module).map(|(_, f)| *f)
 }
@@ -83,9 +79,7 @@ fn every_import_points_to_a_lower_stage() {
         checked += 1;
         let text = std::fs::read_to_string(file).expect("a readable source file");
         for module in imported_modules(&text) {
-            let allowed = module == top
-                || floor(&module).is_some_and(|f| f < own)
-                || KNOWN_UPWARD.contains(&(top, module.as_str()));
+            let allowed = module == top || floor(&module).is_some_and(|f| f < own);
             if !allowed {
                 upward.push(format!("{} imports crate::{module}", relative.display()));
             }

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, print_stdout};
 use kubesim::report::scenario::{render_json, render_junit, render_text};
+use kubesim::report::snapshot::settle;
 use kubesim::scenario::{RunOptions, run_files_with_progress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,14 +37,14 @@ pub struct RunArgs {
 
 pub fn run(args: &RunArgs) -> ExitStatus {
     let progress = super::progress::for_command(false, args.output != RunFormat::Table);
-    let report = run_files_with_progress(
+    let mut report = run_files_with_progress(
         &args.files,
         &RunOptions {
-            accept: args.accept,
             passing_evidence: args.verbose,
         },
         &*progress,
     );
+    settle(&mut report, args.accept);
     for file in &report.files {
         for d in &file.diagnostics {
             eprint!("{}", d.render_plain());

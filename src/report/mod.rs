@@ -4,11 +4,13 @@
 pub mod authz;
 pub mod diff;
 pub mod escalate;
+pub mod evidence;
 pub mod graph;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
 pub mod rbac;
 pub mod scenario;
+pub mod snapshot;
 pub mod table;
 pub mod whoami;

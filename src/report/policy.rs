@@ -8,6 +8,13 @@ use crate::dsl::program::PolicySeverity;
 use crate::scenario::policy::{PolicyReport, Violation};
 use crate::scenario::snapshot::slug;
 
+use super::evidence::violation_lines;
+
+/// The evidence of a violation, line by line.
+fn evidence_lines(v: &Violation) -> Vec<String> {
+    v.evidence.iter().flat_map(violation_lines).collect()
+}
+
 fn location_text(v: &Violation) -> String {
     v.location
         .as_ref()
@@ -30,14 +37,16 @@ pub fn render_text(report: &PolicyReport) -> String {
             current = Some((&v.policy_file, v.rule_line));
         }
         out.push_str(&format!("  ✗ {} at {}\n", v.offender, location_text(v)));
-        for line in &v.evidence {
+        for line in evidence_lines(v) {
             out.push_str(&format!("      {line}\n"));
         }
     }
     for s in &report.skipped {
         out.push_str(&format!(
             "warning: policy \"{}\" (line {}): {}\n",
-            s.policy, s.rule_line, s.reason
+            s.policy,
+            s.rule_line,
+            violation_lines(&s.reason).join(" ")
         ));
     }
     let by = |sev: PolicySeverity| {
@@ -67,7 +76,7 @@ fn violation_json(v: &Violation) -> Value {
         "policy_file": v.policy_file,
         "rule_line": v.rule_line,
         "offender": v.offender,
-        "evidence": v.evidence,
+        "evidence": evidence_lines(v),
         "location": v.location.as_ref().map(|o| json!({"file": o.file.to_string(), "line": o.line})),
     })
 }
@@ -75,7 +84,7 @@ fn violation_json(v: &Violation) -> Value {
 pub fn render_json(report: &PolicyReport) -> String {
     let json = json!({
         "violations": report.violations.iter().map(violation_json).collect::<Vec<_>>(),
-        "skipped": report.skipped.iter().map(|s| json!({"policy": s.policy, "rule_line": s.rule_line, "reason": s.reason})).collect::<Vec<_>>(),
+        "skipped": report.skipped.iter().map(|s| json!({"policy": s.policy, "rule_line": s.rule_line, "reason": violation_lines(&s.reason).join(" ")})).collect::<Vec<_>>(),
         "rules": report.rules,
     });
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
@@ -117,7 +126,7 @@ pub fn render_sarif(
         .map(|v| {
             let (level, _) = sarif_level(v.severity);
             let mut text = format!("{}: {}", v.offender, v.rule);
-            for e in &v.evidence {
+            for e in evidence_lines(v) {
                 text.push_str(&format!("\n{e}"));
             }
             let mut result =
@@ -166,7 +175,7 @@ pub fn render_junit(
         for v in mine {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_message(format!("{} at {}", v.rule, location_text(v)));
-            status.set_description(v.evidence.join("\n"));
+            status.set_description(evidence_lines(v).join("\n"));
             let mut case = TestCase::new(v.offender.clone(), status);
             case.set_classname(format!("{name} [{}]", v.severity.as_str()));
             suite.add_test_case(case);

@@ -5,18 +5,27 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::{Value, json};
 
-use crate::scenario::{ResultKind, RunReport, SnapshotStatus, StatementResult};
+use crate::scenario::{Outcome, ResultKind, RunReport, SnapshotStatus, StatementResult};
+
+use super::evidence::statement_lines;
 
 /// A statement written over several lines, shown on one.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+fn outcome_lines(outcome: &Outcome) -> Vec<String> {
+    outcome.evidence.iter().flat_map(statement_lines).collect()
+}
+
 /// The evidence of a statement's result (empty when it passed and `verbose` is off).
 fn evidence(result: &StatementResult, verbose: bool) -> Vec<String> {
     match &result.kind {
-        ResultKind::Expect(o) if !o.passed || verbose => o.evidence.clone(),
-        ResultKind::Show { status, snapshot } => match status {
+        ResultKind::Expect(o) if !o.passed || verbose => outcome_lines(o),
+        ResultKind::Show {
+            status, snapshot, ..
+        } => match status {
+            SnapshotStatus::Pending => vec![format!("snapshot {snapshot} was not compared")],
             SnapshotStatus::Matches | SnapshotStatus::Accepted if !verbose => Vec::new(),
             SnapshotStatus::Matches => vec![format!("snapshot {snapshot} matches")],
             SnapshotStatus::Accepted => vec![format!("snapshot {snapshot} written")],
@@ -75,9 +84,12 @@ pub fn render_text(report: &RunReport, verbose: bool) -> String {
 
 fn result_json(r: &StatementResult) -> Value {
     let (kind, extra) = match &r.kind {
-        ResultKind::Expect(o) => ("expect", json!({"evidence": o.evidence})),
-        ResultKind::Show { snapshot, status } => {
+        ResultKind::Expect(o) => ("expect", json!({"evidence": outcome_lines(o)})),
+        ResultKind::Show {
+            snapshot, status, ..
+        } => {
             let status_word = match status {
+                SnapshotStatus::Pending => "pending",
                 SnapshotStatus::Matches => "matches",
                 SnapshotStatus::Missing { .. } => "missing",
                 SnapshotStatus::Differs { .. } => "differs",

@@ -2,19 +2,15 @@
 //! `expect who can A ...`, `show who can A` and `show access S`. Other statements do not
 //! depend on the chain and are evaluated by the scenario runner as usual.
 
-use super::eval::{Outcome, action, pattern_text, user_info};
+use super::eval::{Outcome, action, user_info};
+use super::evidence::{Evidence, ShowReport};
 use super::state::State;
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::{Expectation, Show, Subject, SubjectPattern};
 use crate::model::Request;
 use crate::model::identity::split_service_account_user;
-use crate::report::authz::{access_chain_text, can_chain_text, who_can_chain_text};
 
 use crate::authz::{Chain, authorize, rules_for_chain, who_can_chain};
-
-fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::to_string).collect()
-}
 
 /// The outcome of an expectation that depends on the chain; `None` for the others.
 pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option<Outcome> {
@@ -26,10 +22,13 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
         } => {
             let request = Request::new(user_info(principal), action(access, state));
             let decision = authorize(&state.rbac, chain, &request);
-            Some(Outcome {
-                passed: decision.allowed == *allowed,
-                evidence: lines(&can_chain_text(&state.rbac, &request, &decision)),
-            })
+            let passed = decision.allowed == *allowed;
+            let evidence = Evidence::ChainAccess {
+                index: state.rbac.clone(),
+                request,
+                decision,
+            };
+            Some(Outcome::new(passed, vec![evidence]))
         }
         Expectation::WhoCan {
             access,
@@ -73,21 +72,30 @@ pub fn expect(expectation: &Expectation, state: &State, chain: &Chain) -> Option
             if !passed {
                 if *relation == SetRelation::Excludes {
                     for s in allowed.iter().filter(|s| listed(s)) {
-                        evidence.push(format!("{s} is allowed"));
+                        evidence.push(Evidence::Allowed {
+                            subject: s.clone(),
+                            listed: true,
+                        });
                     }
                 } else {
                     for p in &unmatched {
-                        evidence.push(format!("{} is not allowed", pattern_text(p)));
+                        evidence.push(Evidence::NotAllowed((*p).clone()));
                     }
                     if *relation == SetRelation::Is {
                         for s in allowed.iter().filter(|s| !listed(s)) {
-                            evidence.push(format!("{s} is allowed but not listed"));
+                            evidence.push(Evidence::Allowed {
+                                subject: s.clone(),
+                                listed: false,
+                            });
                         }
                     }
                 }
             }
-            evidence.extend(lines(&who_can_chain_text(&state.rbac, &result)));
-            Some(Outcome { passed, evidence })
+            evidence.push(Evidence::ChainWhoCan {
+                index: state.rbac.clone(),
+                result,
+            });
+            Some(Outcome::new(passed, evidence))
         }
         _ => None,
     }
@@ -105,12 +113,12 @@ fn user_subject(name: &str) -> Subject {
 }
 
 /// The report of a `show` that depends on the chain; `None` for the others.
-pub fn show(show: &Show, state: &State, chain: &Chain) -> Option<Result<String, String>> {
+pub fn show(show: &Show, state: &State, chain: &Chain) -> Option<Result<ShowReport, String>> {
     match show {
-        Show::WhoCan(access) => {
-            let result = who_can_chain(&state.rbac, chain, &action(access, state), false);
-            Some(Ok(who_can_chain_text(&state.rbac, &result)))
-        }
+        Show::WhoCan(access) => Some(Ok(ShowReport::ChainWhoCan {
+            index: state.rbac.clone(),
+            result: who_can_chain(&state.rbac, chain, &action(access, state), false),
+        })),
         Show::Access {
             principal,
             namespace,
@@ -121,7 +129,10 @@ pub fn show(show: &Show, state: &State, chain: &Chain) -> Option<Result<String, 
                 &user_info(principal),
                 namespace.as_deref().unwrap_or(""),
             );
-            Some(Ok(access_chain_text(&state.rbac, &rules)))
+            Some(Ok(ShowReport::ChainAccess {
+                index: state.rbac.clone(),
+                rules,
+            }))
         }
         _ => None,
     }

@@ -1,6 +1,7 @@
 //! Evaluating one statement against one state: expectations (RBAC decisions, who-can sets,
-//! pod-security levels, namespace admission) and `show` reports. Pure functions of the
-//! statement and the immutable state, so statements run in parallel.
+//! pod-security levels, namespace admission) and `show` reports, as typed [`Evidence`] and
+//! [`ShowReport`] values. Pure functions of the statement and the immutable state, so
+//! statements run in parallel.
 
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::EscalationTarget;
@@ -13,7 +14,6 @@ use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
 use crate::model::identity::UserInfo;
 use crate::model::{Action, Request};
 use crate::model::{Workload, WorkloadKind};
-use crate::pss::Level;
 use crate::pss::assess::{
     AssessOptions, PssReport, WorkloadAssessment, assess_workload, namespace_labels,
 };
@@ -21,20 +21,20 @@ use crate::rbac::access::rules_for;
 use crate::rbac::authorize;
 use crate::rbac::explain::explain;
 use crate::rbac::who_can::who_can;
-use crate::report::rbac::{access_text, can_text, who_can_text};
 
+use super::evidence::{Evidence, ShowReport};
 use super::state::State;
 
 /// The outcome of an expectation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Outcome {
     pub passed: bool,
-    /// Why, line by line: the deciding binding, role and rule, or the failing checks.
-    pub evidence: Vec<String>,
+    /// Why: the deciding binding, role and rule, or the failing checks.
+    pub evidence: Vec<Evidence>,
 }
 
 impl Outcome {
-    fn new(passed: bool, evidence: Vec<String>) -> Self {
+    pub(super) fn new(passed: bool, evidence: Vec<Evidence>) -> Self {
         Outcome { passed, evidence }
     }
 }
@@ -82,10 +82,6 @@ pub fn action(access: &Access, state: &State) -> Action {
     }
 }
 
-fn indent(text: &str) -> Vec<String> {
-    text.lines().map(str::to_string).collect()
-}
-
 /// Evaluates an expectation. The evidence of a passing expectation is computed only when
 /// `passing_evidence` asks for it: explaining a decision costs far more than making it.
 pub fn expect(
@@ -108,7 +104,11 @@ pub fn expect(
             let passed = explanation.decision.allowed == *allowed;
             Outcome::new(
                 passed,
-                indent(&can_text(&state.rbac, &request, &explanation)),
+                vec![Evidence::Access {
+                    index: state.rbac.clone(),
+                    request,
+                    explanation,
+                }],
             )
         }
         Expectation::WhoCan {
@@ -152,23 +152,32 @@ pub fn expect(
                 match relation {
                     SetRelation::Excludes => {
                         for s in &excluded_present {
-                            evidence.push(format!("{s} is allowed"));
+                            evidence.push(Evidence::Allowed {
+                                subject: (*s).clone(),
+                                listed: true,
+                            });
                         }
                     }
                     _ => {
                         for p in &unmatched_patterns {
-                            evidence.push(format!("{} is not allowed", pattern_text(p)));
+                            evidence.push(Evidence::NotAllowed((*p).clone()));
                         }
                         if *relation == SetRelation::Is {
                             for s in &unlisted {
-                                evidence.push(format!("{s} is allowed but not listed"));
+                                evidence.push(Evidence::Allowed {
+                                    subject: (*s).clone(),
+                                    listed: false,
+                                });
                             }
                         }
                     }
                 }
             }
             if !passed || passing_evidence {
-                evidence.extend(indent(&who_can_text(&state.rbac, &result)));
+                evidence.push(Evidence::WhoCan {
+                    index: state.rbac.clone(),
+                    result,
+                });
             }
             Outcome::new(passed, evidence)
         }
@@ -183,10 +192,7 @@ pub fn expect(
             options.version = *at;
             let selected = select_workloads(state, workloads);
             if selected.is_empty() {
-                return Outcome::new(
-                    false,
-                    vec![format!("no workload matches {}", selector_text(workloads))],
-                );
+                return Outcome::new(false, vec![Evidence::NoWorkload(workloads.clone())]);
             }
             let labels = namespace_labels(state.cluster());
             let mut passed = true;
@@ -206,7 +212,10 @@ pub fn expect(
                 if !ok || (passing_evidence && workloads_is_one(workloads)) {
                     let located =
                         assess_workload(w, &state.sources, &options, labels.get(&w.namespace));
-                    evidence.extend(level_evidence(&located, wanted));
+                    evidence.push(Evidence::PodSecurity {
+                        assessment: located,
+                        wanted,
+                    });
                 }
             }
             Outcome::new(passed, evidence)
@@ -217,13 +226,7 @@ pub fn expect(
             workload,
         } => {
             let Some(w) = find_workload(state, workload) else {
-                return Outcome::new(
-                    false,
-                    vec![format!(
-                        "no {} {}/{} in the input",
-                        workload.kind, workload.namespace, workload.name
-                    )],
-                );
+                return Outcome::new(false, vec![Evidence::WorkloadNotFound(workload.clone())]);
             };
             let labels = namespace_labels(state.cluster());
             let ns_labels = labels.get(namespace);
@@ -232,25 +235,11 @@ pub fn expect(
             placed.namespace = namespace.clone();
             let a = assess_workload(&placed, &state.sources, options, ns_labels);
             let admitted = a.enforce.as_ref().is_none_or(|e| e.admitted);
-            let mut evidence = Vec::new();
-            match &a.enforce {
-                None => evidence.push(format!(
-                    "namespace {namespace} enforces nothing (no enforce label)"
-                )),
-                Some(e) => {
-                    evidence.push(format!(
-                        "namespace {namespace} enforces {}:{}",
-                        e.level, e.version
-                    ));
-                    if let Some(x) = e.exemption {
-                        evidence.push(format!("exempt ({})", x.as_str()));
-                    }
-                    if let Some(d) = &e.denial {
-                        evidence.push(d.clone());
-                    }
-                }
-            }
-            Outcome::new(admitted == *admits, evidence)
+            let evidence = Evidence::Admission {
+                namespace: namespace.clone(),
+                enforce: a.enforce,
+            };
+            Outcome::new(admitted == *admits, vec![evidence])
         }
         Expectation::Escalation {
             principal,
@@ -282,7 +271,7 @@ fn escalation_outcome(
     let target = super::targets::target(target);
     let reach = match Reach::new(&graph, &state.rbac, &target) {
         Ok(r) => r,
-        Err(e) => return Outcome::new(false, vec![e]),
+        Err(e) => return Outcome::new(false, vec![Evidence::Unanswered(e)]),
     };
     match reach.path(&source) {
         Some(path) => {
@@ -294,73 +283,24 @@ fn escalation_outcome(
             };
             Outcome::new(
                 reachable,
-                indent(&crate::report::escalate::finding_text(
-                    &state.rbac,
-                    &finding,
-                )),
+                vec![Evidence::Escalation {
+                    index: state.rbac.clone(),
+                    finding,
+                }],
             )
         }
         None => Outcome::new(
             !reachable,
-            vec![format!(
-                "no escalation path from {} to {target}",
-                source.label
-            )],
+            vec![Evidence::NoEscalation {
+                from: Some(source.label),
+                to: target,
+            }],
         ),
     }
 }
 
 fn workloads_is_one(selector: &WorkloadSelector) -> bool {
     matches!(selector, WorkloadSelector::One(_))
-}
-
-fn level_evidence(a: &WorkloadAssessment, wanted: Level) -> Vec<String> {
-    let mut lines = vec![format!(
-        "{} ({}:{}) meets {}",
-        a.display_name(),
-        a.file,
-        a.line,
-        a.level
-    )];
-    for v in a.violations.iter().filter(|v| v.level == wanted) {
-        let at: Vec<String> = v
-            .paths
-            .iter()
-            .map(|p| match p.line {
-                Some(line) => format!("{} (line {line})", p.path),
-                None => format!("{} (not set)", p.path),
-            })
-            .collect();
-        lines.push(format!(
-            "  {} {}: {} ({})",
-            v.level, v.check, v.reason, v.detail
-        ));
-        for place in at {
-            lines.push(format!("    {place}"));
-        }
-    }
-    lines
-}
-
-pub fn pattern_text(p: &SubjectPattern) -> String {
-    match p {
-        SubjectPattern::Any => "any subject".into(),
-        SubjectPattern::AnyUser => "any user".into(),
-        SubjectPattern::AnyGroup => "any group".into(),
-        SubjectPattern::AnyServiceAccount => "any sa".into(),
-        SubjectPattern::User(n) => format!("user:{n}"),
-        SubjectPattern::Group(n) => format!("group:{n}"),
-        SubjectPattern::ServiceAccount { namespace, name } => format!("sa:{namespace}/{name}"),
-    }
-}
-
-pub fn selector_text(s: &WorkloadSelector) -> String {
-    match s {
-        WorkloadSelector::One(w) => format!("{} {}/{}", w.kind, w.namespace, w.name),
-        WorkloadSelector::Pods(ns) => format!("pods in {ns}"),
-        WorkloadSelector::Workloads(ns) => format!("workloads in {ns}"),
-        WorkloadSelector::Any => "any workload".into(),
-    }
 }
 
 pub fn find_workload<'a>(state: &'a State, r: &WorkloadRef) -> Option<&'a Workload> {
@@ -390,13 +330,13 @@ pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Ve
     selected
 }
 
-/// Renders a `show` statement's report (deterministic text for snapshots).
-pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<String, String> {
+/// A `show` statement's report.
+pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<ShowReport, String> {
     match show {
-        Show::WhoCan(access) => {
-            let result = who_can(&state.rbac, &action(access, state), false);
-            Ok(who_can_text(&state.rbac, &result))
-        }
+        Show::WhoCan(access) => Ok(ShowReport::WhoCan {
+            index: state.rbac.clone(),
+            result: who_can(&state.rbac, &action(access, state), false),
+        }),
         Show::Access {
             principal,
             namespace,
@@ -406,7 +346,10 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
                 &user_info(principal),
                 namespace.as_deref().unwrap_or(""),
             );
-            Ok(access_text(&state.rbac, &rules))
+            Ok(ShowReport::Access {
+                index: state.rbac.clone(),
+                rules,
+            })
         }
         Show::Pss { namespace } => {
             let labels = namespace_labels(state.cluster());
@@ -420,7 +363,7 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
             workloads.sort_by(|a, b| {
                 (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name))
             });
-            Ok(crate::report::pss::render_table(&PssReport {
+            Ok(ShowReport::Pss(PssReport {
                 version: options.version,
                 workloads,
             }))
@@ -437,10 +380,10 @@ pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<Strin
             };
             let findings =
                 crate::escalate::find_escalations(&graph, &state.rbac, &sources, &targets, true)?;
-            Ok(crate::report::escalate::escalations_text(
-                &state.rbac,
-                &findings,
-            ))
+            Ok(ShowReport::Escalations {
+                index: state.rbac.clone(),
+                findings,
+            })
         }
         Show::Diff => Err("`show diff` is only meaningful inside a whatif".into()),
     }

@@ -1,10 +1,13 @@
 //! Running `.ksim` scenarios: each scenario loads its manifests once, builds one immutable
 //! state, and evaluates its statements as independent queries in parallel (rayon); a what-if
 //! applies its mutations in order to a copy and evaluates its statements against that. Results
-//! come back in source order, so the report never depends on the thread count.
+//! come back in source order, so the report never depends on the thread count. A `show`
+//! yields its typed report; `report::snapshot` renders it and compares it with its snapshot
+//! after the run.
 
 pub mod chain;
 pub mod eval;
+pub mod evidence;
 pub mod policy;
 pub mod snapshot;
 pub mod state;
@@ -21,29 +24,33 @@ use crate::manifest::{LoadOptions, load_files_with_progress};
 use crate::model::Origin;
 use crate::progress::{Progress, Silent};
 use crate::pss::assess::AssessOptions;
-use crate::report::diff::whatif_diff_text;
 use crate::source::Diagnostic;
 
 pub use eval::Outcome;
+pub use evidence::{Evidence, ShowReport};
 pub use snapshot::SnapshotStatus;
 use state::{State, display_path, read_inputs};
 
 /// How scenarios are run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// Write every `show` report as its snapshot (`--accept`).
-    pub accept: bool,
     /// Compute the evidence of passing expectations too (`--verbose`); failures always
     /// carry theirs.
     pub passing_evidence: bool,
 }
 
 /// What one statement produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ResultKind {
     Expect(Outcome),
     Show {
+        /// The snapshot's path as shown in reports.
         snapshot: String,
+        /// Where the snapshot is stored.
+        path: PathBuf,
+        /// The report, or why it could not be made.
+        report: Result<ShowReport, String>,
+        /// [`SnapshotStatus::Pending`] until the report is compared with its snapshot.
         status: SnapshotStatus,
     },
     /// The start of a what-if block; its statements follow at depth 1.
@@ -55,7 +62,7 @@ pub enum ResultKind {
 }
 
 /// One statement's result, in source order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StatementResult {
     pub line: u32,
     /// The statement as written.
@@ -345,22 +352,24 @@ fn run_scenario(
                         }),
                 ),
                 StatementKind::Show(show) => {
-                    let text = match (show, &job.base) {
+                    let report = match (show, &job.base) {
                         (Show::Diff, Some(base)) => {
-                            Ok(whatif_diff_text(&access_and_pss(base, &job.state, &assess)))
+                            Ok(ShowReport::Diff(access_and_pss(base, &job.state, &assess)))
                         }
                         _ => chain
                             .as_ref()
                             .and_then(|c| chain::show(show, &job.state, c))
                             .unwrap_or_else(|| eval::show(show, &job.state, &assess)),
                     };
-                    let snapshot_path = job.snapshot.clone().unwrap_or_default();
-                    let status = match text {
-                        Ok(text) => snapshot::compare(&snapshot_path, &text, options.accept),
-                        Err(e) => SnapshotStatus::Error(e),
+                    let path = job.snapshot.clone().unwrap_or_default();
+                    let status = match &report {
+                        Ok(_) => SnapshotStatus::Pending,
+                        Err(e) => SnapshotStatus::Error(e.clone()),
                     };
                     ResultKind::Show {
-                        snapshot: display_path(&snapshot_path, Path::new(".")),
+                        snapshot: display_path(&path, Path::new(".")),
+                        path,
+                        report,
                         status,
                     }
                 }
@@ -427,10 +436,10 @@ fn push_statement<'a>(
     };
     match &statement.kind {
         StatementKind::Expect(_) => {
-            results.push(placeholder(ResultKind::Expect(Outcome {
-                passed: false,
-                evidence: Vec::new(),
-            })));
+            results.push(placeholder(ResultKind::Expect(Outcome::new(
+                false,
+                Vec::new(),
+            ))));
             jobs.push(Job {
                 slot,
                 statement,
@@ -444,7 +453,9 @@ fn push_statement<'a>(
             let snapshot_path = snapshot::path(path, &scenario.name, *show_count, show_word(show));
             results.push(placeholder(ResultKind::Show {
                 snapshot: String::new(),
-                status: SnapshotStatus::Error(String::new()),
+                path: PathBuf::new(),
+                report: Err(String::new()),
+                status: SnapshotStatus::Pending,
             }));
             jobs.push(Job {
                 slot,

@@ -18,14 +18,13 @@ use crate::model::Request;
 use crate::pss::admission::policy_to_evaluate;
 use crate::pss::assess::{AssessOptions, assess_workload, namespace_labels};
 use crate::rbac::explain::explain;
-use crate::report::escalate::finding_text;
-use crate::report::rbac::{binding_text, role_text, rule_text};
 
-use super::eval::{action, select_workloads, selector_text, user_info};
+use super::eval::{action, select_workloads, user_info};
+use super::evidence::Evidence;
 use super::state::State;
 
 /// One offender of one rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Violation {
     pub policy: String,
     pub severity: PolicySeverity,
@@ -36,17 +35,17 @@ pub struct Violation {
     pub rule: String,
     /// The subject, workload or namespace that breaks the rule.
     pub offender: String,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Evidence>,
     /// Where the offending binding, role or workload is written.
     pub location: Option<Origin>,
 }
 
 /// A rule that could not be evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Skipped {
     pub policy: String,
     pub rule_line: u32,
-    pub reason: String,
+    pub reason: Evidence,
 }
 
 /// Every violation of every policy, sorted by severity (highest first), policy and offender.
@@ -147,21 +146,22 @@ fn check_rule(
     rule: &PolicyRule,
     state: &State,
 ) -> (Vec<Violation>, Option<Skipped>) {
-    let violation = |offender: String, evidence: Vec<String>, location: Option<Origin>| Violation {
-        policy: policy.name.clone(),
-        severity: policy.severity,
-        policy_file: file.to_string(),
-        rule_line: rule.origin.line,
-        rule: rule
-            .origin
-            .text
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-        offender,
-        evidence,
-        location,
-    };
+    let violation =
+        |offender: String, evidence: Vec<Evidence>, location: Option<Origin>| Violation {
+            policy: policy.name.clone(),
+            severity: policy.severity,
+            policy_file: file.to_string(),
+            rule_line: rule.origin.line,
+            rule: rule
+                .origin
+                .text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            offender,
+            evidence,
+            location,
+        };
     let forbid = rule.mode == RuleMode::Forbid;
     let mut out = Vec::new();
     match &rule.condition {
@@ -182,31 +182,17 @@ fn check_rule(
                     if holds != forbid {
                         continue;
                     }
-                    let mut evidence = Vec::new();
-                    let mut location = None;
-                    if let Some(g) = explanation.via.first() {
-                        let role = &state.rbac.roles[g.role];
-                        evidence.push(format!(
-                            "{} -> {}",
-                            binding_text(&state.rbac, g.binding),
-                            role_text(&state.rbac, g.role)
-                        ));
-                        evidence.push(format!(
-                            "rule {}: {}",
-                            g.rule,
-                            rule_text(&role.rules[g.rule].rule)
-                        ));
-                        location = Some(state.rbac.bindings[g.binding].origin.clone());
-                    } else if explanation.decision.superuser {
-                        evidence.push("group system:masters is the superuser group".into());
-                    } else {
-                        evidence.push(format!("no binding grants {}", request.action.describe()));
-                    }
-                    out.push(violation(
-                        format!("{subject} ({})", request.action.describe()),
-                        evidence,
-                        location,
-                    ));
+                    let location = explanation
+                        .via
+                        .first()
+                        .map(|g| state.rbac.bindings[g.binding].origin.clone());
+                    let offender = format!("{subject} ({})", request.action.describe());
+                    let evidence = Evidence::Access {
+                        index: state.rbac.clone(),
+                        request,
+                        explanation,
+                    };
+                    out.push(violation(offender, vec![evidence], location));
                 }
             }
         }
@@ -237,31 +223,12 @@ fn check_rule(
                 if (a.meets(wanted) == *meets) != forbid {
                     continue;
                 }
-                let mut evidence = vec![format!("meets {}", a.level)];
-                for v in a.violations.iter().filter(|v| v.level == wanted) {
-                    let at: Vec<String> = v
-                        .paths
-                        .iter()
-                        .map(|p| {
-                            p.line.map_or_else(
-                                || format!("{} (not set)", p.path),
-                                |l| format!("{} (line {l})", p.path),
-                            )
-                        })
-                        .collect();
-                    evidence.push(format!(
-                        "{} {}: {} [{}]",
-                        v.check,
-                        v.reason,
-                        v.detail,
-                        at.join(", ")
-                    ));
-                }
-                out.push(violation(
-                    a.display_name(),
-                    evidence,
-                    Some(w.origin.clone()),
-                ));
+                let offender = a.display_name();
+                let evidence = Evidence::PodSecurity {
+                    assessment: a,
+                    wanted,
+                };
+                out.push(violation(offender, vec![evidence], Some(w.origin.clone())));
             }
             if select_workloads(state, workloads).is_empty() && !forbid {
                 return (
@@ -269,7 +236,7 @@ fn check_rule(
                     Some(Skipped {
                         policy: policy.name.clone(),
                         rule_line: rule.origin.line,
-                        reason: format!("no workload matches {}", selector_text(workloads)),
+                        reason: Evidence::NoWorkload(workloads.clone()),
                     }),
                 );
             }
@@ -314,7 +281,7 @@ fn check_rule(
                     });
                 out.push(violation(
                     format!("namespace {ns}"),
-                    vec![format!("enforces {enforce}")],
+                    vec![Evidence::Enforces(enforce)],
                     location,
                 ));
             }
@@ -334,7 +301,7 @@ fn check_rule(
                         Some(Skipped {
                             policy: policy.name.clone(),
                             rule_line: rule.origin.line,
-                            reason,
+                            reason: Evidence::Unanswered(reason),
                         }),
                     );
                 }
@@ -363,21 +330,21 @@ fn check_rule(
                             path,
                             cut: None,
                         };
-                        let text = finding_text(&state.rbac, &finding);
-                        (
-                            text.lines()
-                                .skip(1)
-                                .map(|l| match l.strip_prefix("       ") {
-                                    Some(grant) => format!("   via {grant}"),
-                                    None => l.trim_start().to_string(),
-                                })
-                                .collect(),
-                            location,
-                        )
+                        let evidence = Evidence::Escalation {
+                            index: state.rbac.clone(),
+                            finding,
+                        };
+                        (evidence, location)
                     }
-                    None => (vec![format!("no escalation path to {target}")], None),
+                    None => (
+                        Evidence::NoEscalation {
+                            from: None,
+                            to: target.clone(),
+                        },
+                        None,
+                    ),
                 };
-                out.push(violation(format!("{subject}"), evidence, location));
+                out.push(violation(format!("{subject}"), vec![evidence], location));
             }
         }
     }
