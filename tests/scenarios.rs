@@ -311,3 +311,42 @@ fn a_load_of_a_directory_reads_its_manifests() {
     assert!(all.contains("holds no manifest"), "{all}");
     assert!(!all.contains("Is a directory"), "{all}");
 }
+
+#[test]
+fn an_unqualified_resource_shared_with_a_crd_means_the_built_in_one() {
+    let dir = scratch(
+        "scenario \"s\" {\n  load \"*.yaml\"\n  expect user:erin can get deployments in app\n  expect user:erin cannot get deployments.example.com in app\n}\n",
+    );
+    std::fs::write(
+        dir.path().join("crd.yaml"),
+        r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: deployments.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: deployments, singular: deployment, kind: Deployment}
+  versions: [{name: v1, served: true, storage: true}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: app}
+rules: [{apiGroups: [apps], resources: [deployments], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deploy, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: User, name: erin}]
+"#,
+    )
+    .unwrap();
+    let out = kubesim()
+        .current_dir(dir.path())
+        .args(["run", "test.ksim"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
+}

@@ -660,7 +660,8 @@ impl Checker<'_> {
         let resource = expr.resource.node.clone();
         let (group, group_written) = match &expr.group {
             Some(group) => (group.node.clone(), true),
-            None => (builtin_group(&resource).to_string(), false),
+            // The scenario resolves an unqualified resource through the catalogue.
+            None => (String::new(), false),
         };
         Some(ResourceRef {
             resource,
@@ -1463,37 +1464,6 @@ impl Checker<'_> {
     }
 }
 
-/// The API group of a well-known built-in resource, so `deployments` means
-/// `deployments.apps` as it does for kubectl; `""` (core) otherwise.
-fn builtin_group(resource: &str) -> &'static str {
-    match resource {
-        "deployments" | "replicasets" | "statefulsets" | "daemonsets" | "controllerrevisions" => {
-            "apps"
-        }
-        "jobs" | "cronjobs" => "batch",
-        "roles" | "rolebindings" | "clusterroles" | "clusterrolebindings" => {
-            "rbac.authorization.k8s.io"
-        }
-        "ingresses" | "networkpolicies" | "ingressclasses" => "networking.k8s.io",
-        "horizontalpodautoscalers" => "autoscaling",
-        "poddisruptionbudgets" => "policy",
-        "certificatesigningrequests" => "certificates.k8s.io",
-        "customresourcedefinitions" => "apiextensions.k8s.io",
-        "storageclasses" | "volumeattachments" | "csidrivers" | "csinodes" => "storage.k8s.io",
-        "leases" => "coordination.k8s.io",
-        "priorityclasses" => "scheduling.k8s.io",
-        "validatingwebhookconfigurations" | "mutatingwebhookconfigurations" => {
-            "admissionregistration.k8s.io"
-        }
-        "tokenreviews" => "authentication.k8s.io",
-        "subjectaccessreviews"
-        | "selfsubjectaccessreviews"
-        | "localsubjectaccessreviews"
-        | "selfsubjectrulesreviews" => "authorization.k8s.io",
-        _ => "",
-    }
-}
-
 /// RFC 1123 label (namespaces); `*` allowed anywhere when `glob`.
 fn is_dns_label(text: &str, glob: bool) -> bool {
     if glob && text.contains('*') {
@@ -1609,12 +1579,5 @@ mod tests {
         assert!(names::is_path_segment_name(
             "system:controller:job-controller"
         ));
-    }
-
-    #[test]
-    fn builtin_resources_get_their_group() {
-        assert_eq!(builtin_group("deployments"), "apps");
-        assert_eq!(builtin_group("pods"), "");
-        assert_eq!(builtin_group("widgets"), "");
     }
 }

@@ -67,7 +67,12 @@ pub fn action(access: &Access, state: &State) -> Action {
                     .resolve(&resource.resource, None, sub, namespace)
                 {
                     Ok(r) => (r.resource.group, r.resource.resource),
-                    Err(_) => (resource.group.clone(), resource.resource.clone()),
+                    // Unknown: asked as written, in the core group. Shared with a CRD: the
+                    // built-in resource of that plural comes first.
+                    Err(_) => (
+                        builtin_group(state, &resource.resource),
+                        resource.resource.clone(),
+                    ),
                 }
             };
             Action::resource(
@@ -297,6 +302,17 @@ fn escalation_outcome(
             }],
         ),
     }
+}
+
+/// The group of the built-in resource with this plural; `""` (core) when there is none.
+fn builtin_group(state: &State, plural: &str) -> String {
+    state
+        .catalog
+        .resources()
+        .iter()
+        .find(|r| !r.custom && r.plural == plural)
+        .map(|r| r.group.clone())
+        .unwrap_or_default()
 }
 
 fn workloads_is_one(selector: &WorkloadSelector) -> bool {
