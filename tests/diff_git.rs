@@ -163,3 +163,27 @@ fn two_directories() {
         "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\npod security:\n  (none)\n"
     );
 }
+
+#[test]
+fn a_file_name_holding_a_newline_is_data_and_every_file_keeps_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n";
+    std::fs::write(root.join("a.yaml"), namespace).unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // A name that would split into two `cat-file` requests, then a file that grants.
+    std::fs::write(root.join("a.yaml\n:a.yaml"), namespace).unwrap();
+    std::fs::write(
+        root.join("zz-rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: mallory-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin-all}\nsubjects: [{kind: User, name: mallory}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: admin-all}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n",
+    )
+    .unwrap();
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "head"]);
+    let out = diff(root, &["HEAD~1", "HEAD", "--fail-on-gain"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("mallory"), "{text}");
+}

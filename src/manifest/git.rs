@@ -1,6 +1,7 @@
 //! One side of `kubesim diff`: a directory, or a git revision of the repository the command
 //! runs in, read with the `git` binary (`ls-tree` and `cat-file --batch`) so the working tree
-//! and the index are never touched.
+//! and the index are never touched. Blobs are asked for by object id: a file name is data, and
+//! never reaches `cat-file`'s line protocol (a name may hold a newline).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -68,7 +69,7 @@ fn is_manifest(name: &str) -> bool {
 /// Every manifest file of the revision under `paths`, named relative to the current directory
 /// as `ls-tree` prints them, with its content.
 fn read_revision(commit: &str, paths: &[String]) -> Result<Vec<InputFile>, String> {
-    let mut args = vec!["ls-tree", "-r", "-z", "--name-only", commit, "--"];
+    let mut args = vec!["ls-tree", "-r", "-z", commit, "--"];
     args.extend(paths.iter().map(String::as_str));
     let listed = git(&args)?;
     if !listed.status.success() {
@@ -77,12 +78,18 @@ fn read_revision(commit: &str, paths: &[String]) -> Result<Vec<InputFile>, Strin
             String::from_utf8_lossy(&listed.stderr).trim()
         ));
     }
-    let names: Vec<String> = listed
+    // Each entry is `<mode> <type> <object>\t<name>`; only the name can hold any byte.
+    let entries: Vec<(String, String)> = listed
         .stdout
         .split(|b| *b == 0)
-        .filter(|n| !n.is_empty())
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .filter(|n| is_manifest(n))
+        .filter_map(|entry| {
+            let tab = entry.iter().position(|b| *b == b'\t')?;
+            let meta = String::from_utf8_lossy(&entry[..tab]);
+            let mut fields = meta.split(' ');
+            let (_, kind, object) = (fields.next()?, fields.next()?, fields.next()?);
+            let name = String::from_utf8_lossy(&entry[tab + 1..]).into_owned();
+            (kind == "blob" && is_manifest(&name)).then(|| (object.to_string(), name))
+        })
         .collect();
     let mut child = Command::new("git")
         .args(["cat-file", "--batch"])
@@ -91,12 +98,15 @@ fn read_revision(commit: &str, paths: &[String]) -> Result<Vec<InputFile>, Strin
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("git cat-file: no stdin")?;
-    let requests: String = names.iter().map(|n| format!("{commit}:./{n}\n")).collect();
+    let requests: String = entries
+        .iter()
+        .map(|(object, _)| format!("{object}\n"))
+        .collect();
     // Write from another thread so a large answer cannot block the request.
     let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
     let mut reader = BufReader::new(child.stdout.take().ok_or("git cat-file: no stdout")?);
     let mut files = Vec::new();
-    for name in &names {
+    for (_, name) in &entries {
         let mut header = String::new();
         reader.read_line(&mut header).map_err(|e| e.to_string())?;
         let mut parts = header.split_whitespace();
