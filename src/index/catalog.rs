@@ -809,6 +809,15 @@ impl Catalog {
             .find(|r| r.group == group && r.plural == plural)
     }
 
+    /// The group of the built-in resource named `plural`, when there is one: what an
+    /// unqualified name means when a CRD shares it.
+    pub fn builtin_group(&self, plural: &str) -> Option<&str> {
+        self.resources
+            .iter()
+            .find(|r| !r.custom && r.plural == plural)
+            .map(|r| r.group.as_str())
+    }
+
     /// Resolves a resource as written (`po`, `Deployment`, `deploy.apps`, `widgets.example.com`,
     /// `*`) for a request in `namespace`, with kubectl's warnings.
     pub fn resolve(

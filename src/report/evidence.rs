@@ -16,7 +16,7 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 /// `user:alice`, `any sa`, ...: a subject pattern as the language writes it.
-pub fn pattern_text(p: &SubjectPattern) -> String {
+fn pattern_text(p: &SubjectPattern) -> String {
     match p {
         SubjectPattern::Any => "any subject".into(),
         SubjectPattern::AnyUser => "any user".into(),
@@ -29,7 +29,7 @@ pub fn pattern_text(p: &SubjectPattern) -> String {
 }
 
 /// `Deployment apps/web`, `pods in team-*`, ...: a workload selector in words.
-pub fn selector_text(s: &WorkloadSelector) -> String {
+fn selector_text(s: &WorkloadSelector) -> String {
     match s {
         WorkloadSelector::One(w) => format!("{} {}/{}", w.kind, w.namespace, w.name),
         WorkloadSelector::Pods(ns) => format!("pods in {ns}"),

@@ -70,7 +70,11 @@ pub fn action(access: &Access, state: &State) -> Action {
                     // Unknown: asked as written, in the core group. Shared with a CRD: the
                     // built-in resource of that plural comes first.
                     Err(_) => (
-                        builtin_group(state, &resource.resource),
+                        state
+                            .catalog
+                            .builtin_group(&resource.resource)
+                            .unwrap_or_default()
+                            .to_string(),
                         resource.resource.clone(),
                     ),
                 }
@@ -302,17 +306,6 @@ fn escalation_outcome(
             }],
         ),
     }
-}
-
-/// The group of the built-in resource with this plural; `""` (core) when there is none.
-fn builtin_group(state: &State, plural: &str) -> String {
-    state
-        .catalog
-        .resources()
-        .iter()
-        .find(|r| !r.custom && r.plural == plural)
-        .map(|r| r.group.clone())
-        .unwrap_or_default()
 }
 
 fn workloads_is_one(selector: &WorkloadSelector) -> bool {
