@@ -7,7 +7,7 @@ use crate::util::kubesim;
 use std::sync::Arc;
 
 use kubesim::authz::abac::PolicyList;
-use kubesim::authz::{Chain, Mode, authorize, rules_for_chain, who_can_chain};
+use kubesim::authz::{Chain, Mode};
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
 use kubesim::model::identity::UserInfo;
@@ -223,11 +223,11 @@ fn the_chain_runs_in_order_and_names_the_authorizer() {
     let get_pods = Request::new(user("alice"), action("get pods default"));
 
     // Both allow; the first in order decides.
-    let d = authorize(&index, &abac_rbac, &get_pods);
+    let d = abac_rbac.authorize(&index, &get_pods);
     assert!(d.allowed);
     assert_eq!(d.decider_name(), Some("ABAC"));
     assert_eq!(d.reason(&index), "ABAC: allowed by policy on line 3");
-    let d = authorize(&index, &rbac_abac, &get_pods);
+    let d = rbac_abac.authorize(&index, &get_pods);
     assert_eq!(d.decider_name(), Some("RBAC"));
     assert!(
         d.reason(&index)
@@ -236,33 +236,49 @@ fn the_chain_runs_in_order_and_names_the_authorizer() {
 
     // Only RBAC allows: ABAC has no opinion and passes.
     let carol = Request::new(user("carol"), action("get pods default"));
-    assert!(!authorize(&index, &abac_rbac, &carol).allowed);
+    assert!(!abac_rbac.authorize(&index, &carol).allowed);
     let only_rbac = Chain::new(
         vec![Mode::Abac, Mode::Rbac],
         Some(Arc::new(PolicyList::default())),
     )
     .unwrap();
-    let d = authorize(&index, &only_rbac, &get_pods);
+    let d = only_rbac.authorize(&index, &get_pods);
     assert_eq!(d.decider_name(), Some("RBAC"));
 
     // Nobody allows: upstream's union joins the non-empty reasons.
-    let d = authorize(&index, &abac_rbac, &carol);
+    let d = abac_rbac.authorize(&index, &carol);
     assert_eq!(d.reason(&index), "No policy matched.");
     let deny = Chain::new(vec![Mode::AlwaysDeny, Mode::Abac], Some(abac.clone())).unwrap();
     assert_eq!(
-        authorize(&index, &deny, &carol).reason(&index),
+        deny.authorize(&index, &carol).reason(&index),
         "Everything is forbidden.\nNo policy matched."
     );
     // AlwaysDeny has no opinion: the next authorizer still allows.
-    let d = authorize(&index, &deny, &get_pods);
+    let d = deny.authorize(&index, &get_pods);
     assert_eq!(d.decider_name(), Some("ABAC"));
 
     // system:masters is allowed before any mode.
     let root = Request::new(user("root|system:masters"), action("delete nodes"));
     assert_eq!(
-        authorize(&index, &deny, &root).decider_name(),
+        deny.authorize(&index, &root).decider_name(),
         Some("system:masters")
     );
+
+    // The gate's quick answer agrees with the explained one, mode by mode.
+    let always = Chain::new(vec![Mode::AlwaysDeny, Mode::AlwaysAllow], None).unwrap();
+    let rbac = Chain::default();
+    for chain in [&abac_rbac, &rbac_abac, &only_rbac, &deny, &always, &rbac] {
+        for request in [&get_pods, &carol, &root] {
+            assert_eq!(
+                chain.allows(&index, request),
+                chain.authorize(&index, request).allowed,
+                "{} for {:?}",
+                chain.describe(),
+                request.user
+            );
+        }
+    }
+    assert!(!rbac.allows(&index, &carol) && always.allows(&index, &carol));
 
     // ABAC needs its policy file; Node and Webhook cannot be evaluated offline.
     assert!(Chain::new(vec![Mode::Abac], None).is_err());
@@ -275,7 +291,7 @@ fn who_can_and_access_span_the_chain() {
     let index = index();
     let abac = Arc::new(policies("tests/data/auth/abac-docs.jsonl"));
     let chain = Chain::new(vec![Mode::Abac, Mode::Rbac], Some(abac)).unwrap();
-    let result = who_can_chain(&index, &chain, &action("get pods projectCaribou"), false);
+    let result = chain.who_can(&index, &action("get pods projectCaribou"), false);
     let abac_subjects: Vec<(&str, &str, u32)> = result
         .abac
         .iter()
@@ -300,12 +316,12 @@ fn who_can_and_access_span_the_chain() {
     assert_eq!(rbac, ["system:masters", "alice"]);
 
     // RulesFor: bob reads pods in projectCaribou (RulesFor puts get, list and watch).
-    let rules = rules_for_chain(&index, &chain, &user("bob"), "projectCaribou");
+    let rules = chain.access(&index, &user("bob"), "projectCaribou");
     assert_eq!(rules.abac.len(), 1);
     assert_eq!(rules.abac[0].0, 9);
     assert_eq!(rules.abac[0].1.verbs, ["get", "list", "watch"]);
     assert!(
-        rules_for_chain(&index, &chain, &user("bob"), "default")
+        chain.access(&index, &user("bob"), "default")
             .abac
             .is_empty()
     );

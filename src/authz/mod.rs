@@ -9,6 +9,9 @@
 //! rejected with a reason. Who-can and access answer across the chain as well: ABAC's
 //! subjects are the users and groups of its matching policy lines, its rules those of
 //! upstream's ABAC `RulesFor`.
+//!
+//! This is the one way every access question is asked, by the commands and by scenarios:
+//! RBAC alone is the default chain of one mode ([`Chain::default`]).
 
 pub mod abac;
 
@@ -20,9 +23,7 @@ use crate::authz::abac::{NO_POLICY_MATCHED, Policy, PolicyList};
 use crate::index::RbacIndex;
 use crate::model::identity::{SUPERUSER_GROUP, UserInfo};
 use crate::model::{Action, Request};
-use crate::rbac::explain::{Explanation, explain};
-use crate::rbac::who_can::{WhoCan, who_can};
-use crate::rbac::{RulesFor, rules_for};
+use crate::rbac::{self, Explanation, RulesFor, explain};
 
 /// One authorization mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -104,10 +105,6 @@ impl Chain {
         Ok(Chain { modes, abac })
     }
 
-    pub fn is_rbac_only(&self) -> bool {
-        self.modes == [Mode::Rbac]
-    }
-
     pub fn describe(&self) -> String {
         self.modes
             .iter()
@@ -137,9 +134,9 @@ pub enum Verdict {
     NotConsulted,
 }
 
-/// The chain's answer.
+/// The chain's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainDecision {
+pub struct Decision {
     pub allowed: bool,
     pub decider: Option<Decider>,
     /// Each mode in order with what it said.
@@ -152,17 +149,19 @@ pub struct ChainDecision {
     pub abac_policies: usize,
 }
 
-impl ChainDecision {
+impl Decision {
     /// The reason string: the decider's (`ABAC: allowed by policy on line N` for ABAC, whose
     /// upstream reason is empty), or on a deny upstream's union of the non-empty reasons.
     pub fn reason(&self, index: &RbacIndex) -> String {
-        match &self.decider {
-            Some(Decider::Superuser) => String::new(),
-            Some(Decider::Rbac) => self
-                .rbac
+        let rbac_reason = || {
+            self.rbac
                 .as_ref()
                 .map(|e| e.decision.reason(index))
-                .unwrap_or_default(),
+                .unwrap_or_default()
+        };
+        match &self.decider {
+            Some(Decider::Superuser) => String::new(),
+            Some(Decider::Rbac) => rbac_reason(),
             Some(Decider::Abac(p)) => format!("ABAC: allowed by policy on line {}", p.line),
             Some(Decider::AlwaysAllow) => "AlwaysAllow: allowed".into(),
             None => {
@@ -171,11 +170,7 @@ impl ChainDecision {
                     let reason = match mode {
                         Mode::Abac => NO_POLICY_MATCHED.to_string(),
                         Mode::AlwaysDeny => "Everything is forbidden.".to_string(),
-                        Mode::Rbac => self
-                            .rbac
-                            .as_ref()
-                            .map(|e| e.decision.reason(index))
-                            .unwrap_or_default(),
+                        Mode::Rbac => rbac_reason(),
                         Mode::AlwaysAllow => String::new(),
                     };
                     if !reason.is_empty() {
@@ -196,58 +191,14 @@ impl ChainDecision {
             Decider::AlwaysAllow => "AlwaysAllow",
         })
     }
-}
 
-/// Authorizes a request across the chain.
-pub fn authorize(index: &RbacIndex, chain: &Chain, request: &Request) -> ChainDecision {
-    let rbac = chain
-        .modes
-        .contains(&Mode::Rbac)
-        .then(|| explain(index, request));
-    let mut decision = ChainDecision {
-        allowed: false,
-        decider: None,
-        verdicts: chain
-            .modes
-            .iter()
-            .map(|m| (*m, Verdict::NotConsulted))
-            .collect(),
-        rbac,
-        abac_file: chain.abac.as_ref().map(|a| a.file.clone()),
-        abac_policies: chain.abac.as_ref().map_or(0, |a| a.policies.len()),
-    };
-    if request.user.groups().iter().any(|g| g == SUPERUSER_GROUP) {
-        decision.allowed = true;
-        decision.decider = Some(Decider::Superuser);
-        return decision;
-    }
-    for i in 0..decision.verdicts.len() {
-        let mode = decision.verdicts[i].0;
-        let allowed_by = match mode {
-            Mode::Rbac => decision
-                .rbac
-                .as_ref()
-                .filter(|e| e.decision.allowed)
-                .map(|_| Decider::Rbac),
-            Mode::Abac => chain
-                .abac
-                .as_ref()
-                .and_then(|list| list.authorize(&request.user, &request.action))
-                .map(|p| Decider::Abac(p.clone())),
-            Mode::AlwaysAllow => Some(Decider::AlwaysAllow),
-            Mode::AlwaysDeny => None,
-        };
-        match allowed_by {
-            Some(decider) => {
-                decision.verdicts[i].1 = Verdict::Allow;
-                decision.allowed = true;
-                decision.decider = Some(decider);
-                break;
-            }
-            None => decision.verdicts[i].1 = Verdict::NoOpinion,
+    /// RBAC's explanation when RBAC is the whole chain: the answer is RBAC's and reads as such.
+    pub fn rbac_only(&self) -> Option<&Explanation> {
+        match self.verdicts.as_slice() {
+            [(Mode::Rbac, _)] => self.rbac.as_ref(),
+            _ => None,
         }
     }
-    decision
 }
 
 /// A subject an ABAC policy line allows.
@@ -261,75 +212,31 @@ pub struct AbacSubject {
     pub requires_group: Option<String>,
 }
 
-/// Who can, across the chain.
+/// Who can do an action, across the chain.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChainWhoCan {
+pub struct WhoCan {
     pub chain: Vec<Mode>,
     /// RBAC's subject locator, when RBAC is in the chain (with the superuser group first).
-    pub rbac: Option<WhoCan>,
+    pub rbac: Option<rbac::WhoCan>,
     pub abac: Vec<AbacSubject>,
     /// AlwaysAllow is in the chain: every request is allowed.
     pub everyone: bool,
 }
 
-/// Every subject the chain allows the action, with what allows it.
-pub fn who_can_chain(
-    index: &RbacIndex,
-    chain: &Chain,
-    action: &Action,
-    exclude_system: bool,
-) -> ChainWhoCan {
-    let mut rbac = chain
-        .modes
-        .contains(&Mode::Rbac)
-        .then(|| who_can(index, action, exclude_system));
-    if rbac.is_none() && !exclude_system {
-        // The superuser group is allowed whatever the modes.
-        rbac = Some(WhoCan {
-            subjects: vec![crate::rbac::who_can::AllowedSubject {
-                kind: "Group".into(),
-                name: SUPERUSER_GROUP.into(),
-                namespace: String::new(),
-                via: Vec::new(),
-            }],
-            errors: Vec::new(),
-        });
-    }
-    let mut abac = Vec::new();
-    if let (true, Some(list)) = (chain.modes.contains(&Mode::Abac), &chain.abac) {
-        for p in list.subjects_for(action) {
-            let (kind, name, requires_group) = if p.user.is_empty() {
-                ("Group", p.group.clone(), None)
-            } else {
-                (
-                    "User",
-                    p.user.clone(),
-                    (!p.group.is_empty()).then(|| p.group.clone()),
-                )
-            };
-            if exclude_system && name.starts_with("system:") {
-                continue;
-            }
-            abac.push(AbacSubject {
-                kind,
-                name,
-                line: p.line,
-                requires_group,
-            });
+impl WhoCan {
+    /// RBAC's answer when RBAC is the whole chain.
+    pub fn rbac_only(&self) -> Option<&rbac::WhoCan> {
+        match self.chain.as_slice() {
+            [Mode::Rbac] => self.rbac.as_ref(),
+            _ => None,
         }
-    }
-    abac.sort();
-    ChainWhoCan {
-        chain: chain.modes.clone(),
-        rbac,
-        abac,
-        everyone: chain.modes.contains(&Mode::AlwaysAllow),
     }
 }
 
 /// What a subject may do, across the chain: upstream's union of each mode's RulesFor.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChainRules {
+pub struct Access {
+    pub chain: Vec<Mode>,
     pub rbac: Option<RulesFor>,
     /// ABAC rules with the line of the policy they come from.
     pub abac: Vec<(u32, PolicyRule)>,
@@ -337,7 +244,7 @@ pub struct ChainRules {
     pub always: Vec<PolicyRule>,
 }
 
-impl ChainRules {
+impl Access {
     /// Every rule, RBAC's first, then ABAC's, then AlwaysAllow's.
     pub fn policy_rules<'a>(&'a self, index: &'a RbacIndex) -> Vec<&'a PolicyRule> {
         let mut rules: Vec<&PolicyRule> = Vec::new();
@@ -348,44 +255,167 @@ impl ChainRules {
         rules.extend(self.always.iter());
         rules
     }
-}
 
-pub fn rules_for_chain(
-    index: &RbacIndex,
-    chain: &Chain,
-    user: &UserInfo,
-    namespace: &str,
-) -> ChainRules {
-    let mut out = ChainRules {
-        rbac: None,
-        abac: Vec::new(),
-        always: Vec::new(),
-    };
-    for mode in &chain.modes {
-        match mode {
-            Mode::Rbac => out.rbac = Some(rules_for(index, user, namespace)),
-            Mode::Abac => {
-                if let Some(list) = &chain.abac {
-                    out.abac = list.rules_for(user, namespace);
-                }
-            }
-            Mode::AlwaysAllow => {
-                out.always = vec![
-                    PolicyRule {
-                        verbs: vec!["*".into()],
-                        api_groups: Some(vec!["*".into()]),
-                        resources: Some(vec!["*".into()]),
-                        ..PolicyRule::default()
-                    },
-                    PolicyRule {
-                        verbs: vec!["*".into()],
-                        non_resource_urls: Some(vec!["*".into()]),
-                        ..PolicyRule::default()
-                    },
-                ]
-            }
-            Mode::AlwaysDeny => {}
+    /// RBAC's rules when RBAC is the whole chain.
+    pub fn rbac_only(&self) -> Option<&RulesFor> {
+        match self.chain.as_slice() {
+            [Mode::Rbac] => self.rbac.as_ref(),
+            _ => None,
         }
     }
-    out
+}
+
+impl Chain {
+    /// Whether the chain allows the request, without explaining why: what a gate needs.
+    pub fn allows(&self, index: &RbacIndex, request: &Request) -> bool {
+        request.user.is_superuser()
+            || self.modes.iter().any(|mode| match mode {
+                Mode::Rbac => rbac::authorize(index, request).allowed,
+                Mode::Abac => self
+                    .abac
+                    .as_ref()
+                    .is_some_and(|list| list.authorize(&request.user, &request.action).is_some()),
+                Mode::AlwaysAllow => true,
+                Mode::AlwaysDeny => false,
+            })
+    }
+
+    /// Authorizes a request across the chain, with RBAC's explanation.
+    pub fn authorize(&self, index: &RbacIndex, request: &Request) -> Decision {
+        let rbac = self
+            .modes
+            .contains(&Mode::Rbac)
+            .then(|| explain(index, request));
+        let mut decision = Decision {
+            allowed: false,
+            decider: None,
+            verdicts: self
+                .modes
+                .iter()
+                .map(|m| (*m, Verdict::NotConsulted))
+                .collect(),
+            rbac,
+            abac_file: self.abac.as_ref().map(|a| a.file.clone()),
+            abac_policies: self.abac.as_ref().map_or(0, |a| a.policies.len()),
+        };
+        if request.user.is_superuser() {
+            decision.allowed = true;
+            decision.decider = Some(Decider::Superuser);
+            return decision;
+        }
+        for i in 0..decision.verdicts.len() {
+            let mode = decision.verdicts[i].0;
+            let allowed_by = match mode {
+                Mode::Rbac => decision
+                    .rbac
+                    .as_ref()
+                    .filter(|e| e.decision.allowed)
+                    .map(|_| Decider::Rbac),
+                Mode::Abac => self
+                    .abac
+                    .as_ref()
+                    .and_then(|list| list.authorize(&request.user, &request.action))
+                    .map(|p| Decider::Abac(p.clone())),
+                Mode::AlwaysAllow => Some(Decider::AlwaysAllow),
+                Mode::AlwaysDeny => None,
+            };
+            match allowed_by {
+                Some(decider) => {
+                    decision.verdicts[i].1 = Verdict::Allow;
+                    decision.allowed = true;
+                    decision.decider = Some(decider);
+                    break;
+                }
+                None => decision.verdicts[i].1 = Verdict::NoOpinion,
+            }
+        }
+        decision
+    }
+
+    /// Every subject the chain allows the action, with what allows it.
+    pub fn who_can(&self, index: &RbacIndex, action: &Action, exclude_system: bool) -> WhoCan {
+        let mut rbac = self
+            .modes
+            .contains(&Mode::Rbac)
+            .then(|| rbac::who_can(index, action, exclude_system));
+        if rbac.is_none() && !exclude_system {
+            // The superuser group is allowed whatever the modes.
+            rbac = Some(rbac::WhoCan {
+                subjects: vec![rbac::who_can::AllowedSubject {
+                    kind: "Group".into(),
+                    name: SUPERUSER_GROUP.into(),
+                    namespace: String::new(),
+                    via: Vec::new(),
+                }],
+                errors: Vec::new(),
+            });
+        }
+        let mut abac = Vec::new();
+        if let (true, Some(list)) = (self.modes.contains(&Mode::Abac), &self.abac) {
+            for p in list.subjects_for(action) {
+                let (kind, name, requires_group) = if p.user.is_empty() {
+                    ("Group", p.group.clone(), None)
+                } else {
+                    (
+                        "User",
+                        p.user.clone(),
+                        (!p.group.is_empty()).then(|| p.group.clone()),
+                    )
+                };
+                if exclude_system && name.starts_with("system:") {
+                    continue;
+                }
+                abac.push(AbacSubject {
+                    kind,
+                    name,
+                    line: p.line,
+                    requires_group,
+                });
+            }
+        }
+        abac.sort();
+        WhoCan {
+            chain: self.modes.clone(),
+            rbac,
+            abac,
+            everyone: self.modes.contains(&Mode::AlwaysAllow),
+        }
+    }
+
+    /// What `user` may do in `namespace` (cluster-wide when empty), across the chain.
+    pub fn access(&self, index: &RbacIndex, user: &UserInfo, namespace: &str) -> Access {
+        let mut out = Access {
+            chain: self.modes.clone(),
+            rbac: None,
+            abac: Vec::new(),
+            always: Vec::new(),
+        };
+        for mode in &self.modes {
+            match mode {
+                Mode::Rbac => out.rbac = Some(rbac::rules_for(index, user, namespace)),
+                Mode::Abac => {
+                    if let Some(list) = &self.abac {
+                        out.abac = list.rules_for(user, namespace);
+                    }
+                }
+                Mode::AlwaysAllow => {
+                    out.always = vec![
+                        PolicyRule {
+                            verbs: vec!["*".into()],
+                            api_groups: Some(vec!["*".into()]),
+                            resources: Some(vec!["*".into()]),
+                            ..PolicyRule::default()
+                        },
+                        PolicyRule {
+                            verbs: vec!["*".into()],
+                            non_resource_urls: Some(vec!["*".into()]),
+                            ..PolicyRule::default()
+                        },
+                    ]
+                }
+                Mode::AlwaysDeny => {}
+            }
+        }
+        out
+    }
 }

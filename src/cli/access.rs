@@ -7,8 +7,7 @@ use clap::Args;
 use super::can::{AsCredentialArgs, asker};
 use super::whoami::AuthenticatorArgs;
 use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, print_stdout};
-use kubesim::report::authz::{access_chain_json, access_chain_text};
-use kubesim::report::rbac::{access_json, access_text};
+use kubesim::report::access::{access_json, access_text};
 
 #[derive(Debug, Args)]
 pub struct AccessArgs {
@@ -58,18 +57,10 @@ pub fn run(args: &AccessArgs) -> ExitStatus {
     }
     let namespace = args.input.namespace.clone().unwrap_or_default();
     if !args.input.quiet {
-        let text = if chain.is_rbac_only() {
-            let rules = kubesim::rbac::rules_for(&loaded.index, &user, &namespace);
-            match args.output {
-                OutputFormat::Table => access_text(&loaded.index, &rules),
-                OutputFormat::Json => access_json(&loaded.index, &user, &namespace, &rules),
-            }
-        } else {
-            let rules = kubesim::authz::rules_for_chain(&loaded.index, &chain, &user, &namespace);
-            match args.output {
-                OutputFormat::Table => access_chain_text(&loaded.index, &rules),
-                OutputFormat::Json => access_chain_json(&loaded.index, &user, &namespace, &rules),
-            }
+        let rules = chain.access(&loaded.index, &user, &namespace);
+        let text = match args.output {
+            OutputFormat::Table => access_text(&loaded.index, &rules),
+            OutputFormat::Json => access_json(&loaded.index, &user, &namespace, &rules),
         };
         print_stdout(&text);
     }

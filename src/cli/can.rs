@@ -13,8 +13,7 @@ use kubesim::index::catalog::Catalog;
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
 use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject, parse_verb};
-use kubesim::report::authz::{can_chain_json, can_chain_text};
-use kubesim::report::rbac::{can_json, can_text};
+use kubesim::report::access::{can_json, can_text};
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
@@ -248,27 +247,15 @@ pub fn run(args: &CanArgs) -> ExitStatus {
         };
     }
     let request = Request::new(user, action);
-    let allowed = if chain.is_rbac_only() {
-        let explanation = kubesim::rbac::explain(&loaded.index, &request);
-        if !args.input.quiet {
-            let text = match args.output {
-                OutputFormat::Table => can_text(&loaded.index, &request, &explanation),
-                OutputFormat::Json => can_json(&loaded.index, &request, &explanation, &[]),
-            };
-            print_stdout(&text);
-        }
-        explanation.decision.allowed
-    } else {
-        let decision = kubesim::authz::authorize(&loaded.index, &chain, &request);
-        if !args.input.quiet {
-            let text = match args.output {
-                OutputFormat::Table => can_chain_text(&loaded.index, &request, &decision),
-                OutputFormat::Json => can_chain_json(&loaded.index, &request, &decision, &[]),
-            };
-            print_stdout(&text);
-        }
-        decision.allowed
-    };
+    let decision = chain.authorize(&loaded.index, &request);
+    if !args.input.quiet {
+        let text = match args.output {
+            OutputFormat::Table => can_text(&loaded.index, &request, &decision),
+            OutputFormat::Json => can_json(&loaded.index, &request, &decision, &[]),
+        };
+        print_stdout(&text);
+    }
+    let allowed = decision.allowed;
     if errors {
         ExitStatus::Error
     } else if allowed {

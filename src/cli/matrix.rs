@@ -10,7 +10,7 @@ use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,
 };
 use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject};
-use kubesim::report::rbac::{matrix_json, matrix_text};
+use kubesim::report::access::{matrix_json, matrix_text};
 
 #[derive(Debug, Args)]
 pub struct MatrixArgs {

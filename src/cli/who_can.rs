@@ -5,8 +5,7 @@ use clap::Args;
 
 use super::can::build_action;
 use super::{AuthorizationArgs, ExitStatus, InputArgs, OutputFormat, load_index, print_stdout};
-use kubesim::report::authz::{who_can_chain_json, who_can_chain_text};
-use kubesim::report::rbac::{who_can_json, who_can_text};
+use kubesim::report::access::{who_can_json, who_can_text};
 
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
@@ -54,19 +53,10 @@ pub fn run(args: &WhoCanArgs) -> ExitStatus {
         Err(code) => return code,
     };
     if !args.input.quiet {
-        let text = if chain.is_rbac_only() {
-            let result = kubesim::rbac::who_can(&loaded.index, &action, args.exclude_system);
-            match args.output {
-                OutputFormat::Table => who_can_text(&loaded.index, &result),
-                OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
-            }
-        } else {
-            let result =
-                kubesim::authz::who_can_chain(&loaded.index, &chain, &action, args.exclude_system);
-            match args.output {
-                OutputFormat::Table => who_can_chain_text(&loaded.index, &result),
-                OutputFormat::Json => who_can_chain_json(&loaded.index, &action, &result),
-            }
+        let result = chain.who_can(&loaded.index, &action, args.exclude_system);
+        let text = match args.output {
+            OutputFormat::Table => who_can_text(&loaded.index, &result),
+            OutputFormat::Json => who_can_json(&loaded.index, &action, &result),
         };
         print_stdout(&text);
     }

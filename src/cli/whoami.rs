@@ -11,8 +11,7 @@ use super::{
 use kubesim::authn::x509::CaBundle;
 use kubesim::authn::{self, AuthOptions, Identity, OidcOptions, StaticTokens};
 use kubesim::manifest::Loaded;
-use kubesim::report::authz::{access_chain_json, access_chain_text};
-use kubesim::report::rbac::{access_json_value, access_text};
+use kubesim::report::access::{access_json_value, access_text};
 use kubesim::report::whoami::{whoami_json, whoami_text};
 use kubesim::source::Diagnostic;
 
@@ -277,21 +276,9 @@ pub fn run(args: &WhoamiArgs) -> ExitStatus {
                     out.push_str(&format!("\nAccess {scope}:\n"));
                     if !identity.authenticates() {
                         out.push_str("(none: the credential would not authenticate)\n");
-                    } else if chain.is_rbac_only() {
-                        let rules = kubesim::rbac::rules_for(
-                            &loaded.index,
-                            &identity.user_info(),
-                            &namespace,
-                        );
-                        out.push_str(&access_text(&loaded.index, &rules));
                     } else {
-                        let rules = kubesim::authz::rules_for_chain(
-                            &loaded.index,
-                            chain,
-                            &identity.user_info(),
-                            &namespace,
-                        );
-                        out.push_str(&access_chain_text(&loaded.index, &rules));
+                        let rules = chain.access(&loaded.index, &identity.user_info(), &namespace);
+                        out.push_str(&access_text(&loaded.index, &rules));
                     }
                 }
                 out
@@ -300,24 +287,8 @@ pub fn run(args: &WhoamiArgs) -> ExitStatus {
                 let access = match (&loaded, &chain) {
                     (Some(loaded), Some(chain)) if identity.authenticates() => {
                         let user = identity.user_info();
-                        if chain.is_rbac_only() {
-                            let rules = kubesim::rbac::rules_for(&loaded.index, &user, &namespace);
-                            Some(access_json_value(&loaded.index, &user, &namespace, &rules))
-                        } else {
-                            let rules = kubesim::authz::rules_for_chain(
-                                &loaded.index,
-                                chain,
-                                &user,
-                                &namespace,
-                            );
-                            serde_json::from_str(&access_chain_json(
-                                &loaded.index,
-                                &user,
-                                &namespace,
-                                &rules,
-                            ))
-                            .ok()
-                        }
+                        let rules = chain.access(&loaded.index, &user, &namespace);
+                        Some(access_json_value(&loaded.index, &user, &namespace, &rules))
                     }
                     _ => None,
                 };

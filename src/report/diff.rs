@@ -8,8 +8,8 @@ use serde_json::json;
 use crate::compare::{Admission, Changes, Grant, PssChange, WorkloadChange};
 use crate::index::Indexed;
 use crate::index::entry::BindingKind;
+use crate::report::access::rule_text;
 use crate::report::escalate::finding_text;
-use crate::report::rbac::rule_text;
 
 /// One grant as the reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

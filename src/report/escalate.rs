@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::rbac::{binding_text, role_text, rule_text};
+use super::access::{binding_text, role_text, rule_text};
 use super::table::{new_table, render};
 use crate::escalate::graph::{Evidence, GrantedRole, Scope};
 use crate::escalate::who_can_run::WhoCanRun;
@@ -393,7 +393,7 @@ pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
                         format!(
                             "create {}: {}",
                             g.resource,
-                            super::rbac::binding_via(index, g.binding)
+                            super::access::binding_via(index, g.binding)
                         )
                     })
                     .collect::<Vec<_>>()

@@ -2,14 +2,14 @@
 //! policy violation (the compact form: one grant, the failing checks on one line each), and
 //! the text of a `show` report, which is its snapshot.
 
+use crate::authz::Decider;
 use crate::dsl::program::{SubjectPattern, WorkloadSelector};
 use crate::pss::Level;
 use crate::pss::assess::{ViolationRow, WorkloadAssessment};
 use crate::scenario::evidence::{Evidence, ShowReport};
 
-use super::authz::{access_chain_text, can_chain_text, who_can_chain_text};
+use super::access::{access_text, binding_text, can_text, role_text, rule_text, who_can_text};
 use super::escalate::{escalations_text, finding_text};
-use super::rbac::{access_text, binding_text, can_text, role_text, rule_text, who_can_text};
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
@@ -44,15 +44,9 @@ pub fn statement_lines(evidence: &Evidence) -> Vec<String> {
         Evidence::Access {
             index,
             request,
-            explanation,
-        } => lines(&can_text(index, request, explanation)),
-        Evidence::ChainAccess {
-            index,
-            request,
             decision,
-        } => lines(&can_chain_text(index, request, decision)),
+        } => lines(&can_text(index, request, decision)),
         Evidence::WhoCan { index, result } => lines(&who_can_text(index, result)),
-        Evidence::ChainWhoCan { index, result } => lines(&who_can_chain_text(index, result)),
         Evidence::Allowed {
             subject,
             listed: true,
@@ -142,8 +136,8 @@ pub fn violation_lines(evidence: &Evidence) -> Vec<String> {
         Evidence::Access {
             index,
             request,
-            explanation,
-        } => match explanation.via.first() {
+            decision,
+        } => match decision.rbac.as_ref().and_then(|e| e.via.first()) {
             Some(g) => vec![
                 format!(
                     "{} -> {}",
@@ -156,7 +150,7 @@ pub fn violation_lines(evidence: &Evidence) -> Vec<String> {
                     rule_text(&index.roles[g.role].rules[g.rule].rule)
                 ),
             ],
-            None if explanation.decision.superuser => {
+            None if decision.decider == Some(Decider::Superuser) => {
                 vec!["group system:masters is the superuser group".into()]
             }
             None => vec![format!("no binding grants {}", request.action.describe())],
@@ -191,9 +185,7 @@ pub fn violation_lines(evidence: &Evidence) -> Vec<String> {
 pub fn show_text(report: &ShowReport) -> String {
     match report {
         ShowReport::WhoCan { index, result } => who_can_text(index, result),
-        ShowReport::ChainWhoCan { index, result } => who_can_chain_text(index, result),
         ShowReport::Access { index, rules } => access_text(index, rules),
-        ShowReport::ChainAccess { index, rules } => access_chain_text(index, rules),
         ShowReport::Pss(report) => super::pss::render_table(report),
         ShowReport::Escalations { index, findings } => escalations_text(index, findings),
         ShowReport::Diff(changes) => super::diff::whatif_diff_text(changes),

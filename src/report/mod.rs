@@ -1,7 +1,7 @@
 //! Printers: one report model per command, rendered as a table or JSON. Pure functions from
 //! data to text; the CLI decides where the text goes.
 
-pub mod authz;
+pub mod access;
 pub mod diff;
 pub mod escalate;
 pub mod evidence;
@@ -9,7 +9,6 @@ pub mod graph;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
-pub mod rbac;
 pub mod scenario;
 pub mod snapshot;
 pub mod table;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::rbac::pretty;
+use super::access::pretty;
 use super::table::{new_table, render};
 use crate::authn::Identity;
 use crate::rbac::access::go_list;

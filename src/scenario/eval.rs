@@ -3,6 +3,7 @@
 //! [`ShowReport`] values. Pure functions of the statement and the immutable state, so
 //! statements run in parallel.
 
+use crate::authz::{self, Chain};
 use crate::dsl::ast::SetRelation;
 use crate::dsl::program::EscalationTarget;
 use crate::dsl::program::{
@@ -12,15 +13,12 @@ use crate::dsl::program::{
 use crate::escalate::paths::Reach;
 use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
 use crate::model::identity::UserInfo;
+use crate::model::identity::split_service_account_user;
 use crate::model::{Action, Request};
 use crate::model::{Workload, WorkloadKind};
 use crate::pss::assess::{
     AssessOptions, PssReport, WorkloadAssessment, assess_workload, namespace_labels,
 };
-use crate::rbac::access::rules_for;
-use crate::rbac::authorize;
-use crate::rbac::explain::explain;
-use crate::rbac::who_can::who_can;
 
 use super::evidence::{Evidence, ShowReport};
 use super::state::State;
@@ -44,6 +42,40 @@ pub fn user_info(principal: &Principal) -> UserInfo {
         principal.user.clone().unwrap_or_default(),
         principal.groups.clone(),
     )
+}
+
+/// The subjects a who-can answer allows, as the language names them: RBAC's in the locator's
+/// order (binding subjects of an unknown kind cannot be named and are left out), then ABAC's
+/// (a user name of a service account reads as `sa:`), each once.
+fn allowed_subjects(result: &authz::WhoCan) -> Vec<Subject> {
+    let rbac = result.rbac.iter().flat_map(|r| &r.subjects);
+    let rbac = rbac.filter_map(|s| match s.kind.as_str() {
+        "User" => Some(Subject::User(s.name.clone())),
+        "Group" => Some(Subject::Group(s.name.clone())),
+        "ServiceAccount" => Some(Subject::ServiceAccount {
+            namespace: s.namespace.clone(),
+            name: s.name.clone(),
+        }),
+        _ => None,
+    });
+    let abac = result
+        .abac
+        .iter()
+        .map(|s| match (s.kind, split_service_account_user(&s.name)) {
+            ("User", Some((namespace, name))) => Subject::ServiceAccount {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
+            ("User", None) => Subject::User(s.name.clone()),
+            _ => Subject::Group(s.name.clone()),
+        });
+    let mut out: Vec<Subject> = Vec::new();
+    for subject in rbac.chain(abac) {
+        if !out.contains(&subject) {
+            out.push(subject);
+        }
+    }
+    out
 }
 
 /// The RBAC action of a language access, resolving unqualified resources through the catalogue
@@ -96,6 +128,7 @@ pub fn action(access: &Access, state: &State) -> Action {
 pub fn expect(
     expectation: &Expectation,
     state: &State,
+    chain: &Chain,
     options: &AssessOptions,
     passing_evidence: bool,
 ) -> Outcome {
@@ -106,17 +139,17 @@ pub fn expect(
             access,
         } => {
             let request = Request::new(user_info(principal), action(access, state));
-            if !passing_evidence && authorize(&state.rbac, &request).allowed == *allowed {
+            if !passing_evidence && chain.allows(&state.rbac, &request) == *allowed {
                 return Outcome::new(true, Vec::new());
             }
-            let explanation = explain(&state.rbac, &request);
-            let passed = explanation.decision.allowed == *allowed;
+            let decision = chain.authorize(&state.rbac, &request);
+            let passed = decision.allowed == *allowed;
             Outcome::new(
                 passed,
                 vec![Evidence::Access {
                     index: state.rbac.clone(),
                     request,
-                    explanation,
+                    decision,
                 }],
             )
         }
@@ -125,59 +158,39 @@ pub fn expect(
             relation,
             subjects,
         } => {
-            let result = who_can(&state.rbac, &action(access, state), false);
-            let allowed: Vec<Subject> = result
-                .subjects
-                .iter()
-                .filter_map(|s| match s.kind.as_str() {
-                    "User" => Some(Subject::User(s.name.clone())),
-                    "Group" => Some(Subject::Group(s.name.clone())),
-                    "ServiceAccount" => Some(Subject::ServiceAccount {
-                        namespace: s.namespace.clone(),
-                        name: s.name.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect();
+            let result = chain.who_can(&state.rbac, &action(access, state), false);
+            let allowed = allowed_subjects(&result);
             let unmatched_patterns: Vec<&SubjectPattern> = subjects
                 .iter()
                 .filter(|p| !allowed.iter().any(|s| p.matches(s)))
                 .collect();
-            let unlisted: Vec<&Subject> = allowed
-                .iter()
-                .filter(|s| !subjects.iter().any(|p| p.matches(s)))
-                .collect();
-            let excluded_present: Vec<&Subject> = allowed
-                .iter()
-                .filter(|s| subjects.iter().any(|p| p.matches(s)))
-                .collect();
+            let listed = |s: &&Subject| subjects.iter().any(|p| p.matches(s));
             let mut evidence = Vec::new();
             let passed = match relation {
-                SetRelation::Is => unmatched_patterns.is_empty() && unlisted.is_empty(),
+                SetRelation::Is => {
+                    unmatched_patterns.is_empty() && allowed.iter().all(|s| listed(&s))
+                }
                 SetRelation::Includes => unmatched_patterns.is_empty(),
-                SetRelation::Excludes => excluded_present.is_empty(),
+                SetRelation::Excludes => !allowed.iter().any(|s| listed(&s)),
             };
             if !passed {
-                match relation {
-                    SetRelation::Excludes => {
-                        for s in &excluded_present {
-                            evidence.push(Evidence::Allowed {
-                                subject: (*s).clone(),
-                                listed: true,
-                            });
-                        }
+                if *relation == SetRelation::Excludes {
+                    for s in allowed.iter().filter(listed) {
+                        evidence.push(Evidence::Allowed {
+                            subject: s.clone(),
+                            listed: true,
+                        });
                     }
-                    _ => {
-                        for p in &unmatched_patterns {
-                            evidence.push(Evidence::NotAllowed((*p).clone()));
-                        }
-                        if *relation == SetRelation::Is {
-                            for s in &unlisted {
-                                evidence.push(Evidence::Allowed {
-                                    subject: (*s).clone(),
-                                    listed: false,
-                                });
-                            }
+                } else {
+                    for p in &unmatched_patterns {
+                        evidence.push(Evidence::NotAllowed((*p).clone()));
+                    }
+                    if *relation == SetRelation::Is {
+                        for s in allowed.iter().filter(|s| !listed(s)) {
+                            evidence.push(Evidence::Allowed {
+                                subject: s.clone(),
+                                listed: false,
+                            });
                         }
                     }
                 }
@@ -340,17 +353,22 @@ pub fn select_workloads<'a>(state: &'a State, selector: &WorkloadSelector) -> Ve
 }
 
 /// A `show` statement's report.
-pub fn show(show: &Show, state: &State, options: &AssessOptions) -> Result<ShowReport, String> {
+pub fn show(
+    show: &Show,
+    state: &State,
+    chain: &Chain,
+    options: &AssessOptions,
+) -> Result<ShowReport, String> {
     match show {
         Show::WhoCan(access) => Ok(ShowReport::WhoCan {
             index: state.rbac.clone(),
-            result: who_can(&state.rbac, &action(access, state), false),
+            result: chain.who_can(&state.rbac, &action(access, state), false),
         }),
         Show::Access {
             principal,
             namespace,
         } => {
-            let rules = rules_for(
+            let rules = chain.access(
                 &state.rbac,
                 &user_info(principal),
                 namespace.as_deref().unwrap_or(""),

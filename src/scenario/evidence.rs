@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::authz::{ChainDecision, ChainRules, ChainWhoCan};
+use crate::authz::{Access, Decision, WhoCan};
 use crate::compare::Changes;
 use crate::dsl::program::{Subject, SubjectPattern, WorkloadRef, WorkloadSelector};
 use crate::escalate::{Finding, Target};
@@ -13,36 +13,23 @@ use crate::index::RbacIndex;
 use crate::model::Request;
 use crate::pss::assess::{EnforceOutcome, PssReport, WorkloadAssessment};
 use crate::pss::{Level, LevelVersion};
-use crate::rbac::access::RulesFor;
-use crate::rbac::explain::Explanation;
-use crate::rbac::who_can::WhoCan;
 
 /// One piece of evidence for an expectation or a policy violation.
 // A statement holds a handful of these; boxing the large variants would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Evidence {
-    /// An RBAC decision, explained: the deciding binding, role and rule, or the near misses.
+    /// A decision of the scenario's authorizer chain, explained: who decided, and RBAC's
+    /// deciding binding, role and rule or its near misses.
     Access {
         index: Arc<RbacIndex>,
         request: Request,
-        explanation: Explanation,
+        decision: Decision,
     },
-    /// A decision across the scenario's authorizer chain.
-    ChainAccess {
-        index: Arc<RbacIndex>,
-        request: Request,
-        decision: ChainDecision,
-    },
-    /// Everyone RBAC allows an action, with the bindings that allow it.
+    /// Everyone the authorizer chain allows an action, with what allows each.
     WhoCan {
         index: Arc<RbacIndex>,
         result: WhoCan,
-    },
-    /// Everyone the authorizer chain allows an action.
-    ChainWhoCan {
-        index: Arc<RbacIndex>,
-        result: ChainWhoCan,
     },
     /// A subject is allowed although the expectation excludes it (`listed`) or did not list it
     /// in an `is` set.
@@ -83,17 +70,9 @@ pub enum ShowReport {
         index: Arc<RbacIndex>,
         result: WhoCan,
     },
-    ChainWhoCan {
-        index: Arc<RbacIndex>,
-        result: ChainWhoCan,
-    },
     Access {
         index: Arc<RbacIndex>,
-        rules: RulesFor,
-    },
-    ChainAccess {
-        index: Arc<RbacIndex>,
-        rules: ChainRules,
+        rules: Access,
     },
     Pss(PssReport),
     Escalations {

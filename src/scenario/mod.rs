@@ -5,7 +5,6 @@
 //! yields its typed report; `report::snapshot` renders it and compares it with its snapshot
 //! after the run.
 
-pub mod chain;
 pub mod eval;
 pub mod evidence;
 pub mod policy;
@@ -314,7 +313,8 @@ fn run_scenario(
     let chain = scenario
         .authorization
         .as_ref()
-        .map(|a| authorization_chain(a, base_dir, &mut report.diagnostics));
+        .map(|a| authorization_chain(a, base_dir, &mut report.diagnostics))
+        .unwrap_or_default();
     let base = State::new(loaded.cluster, loaded.sources);
     report
         .diagnostics
@@ -343,23 +343,19 @@ fn run_scenario(
         .par_iter()
         .map(|job| {
             let kind = match &job.statement.kind {
-                StatementKind::Expect(e) => ResultKind::Expect(
-                    chain
-                        .as_ref()
-                        .and_then(|c| chain::expect(e, &job.state, c))
-                        .unwrap_or_else(|| {
-                            eval::expect(e, &job.state, &assess, options.passing_evidence)
-                        }),
-                ),
+                StatementKind::Expect(e) => ResultKind::Expect(eval::expect(
+                    e,
+                    &job.state,
+                    &chain,
+                    &assess,
+                    options.passing_evidence,
+                )),
                 StatementKind::Show(show) => {
                     let report = match (show, &job.base) {
                         (Show::Diff, Some(base)) => {
                             Ok(ShowReport::Diff(access_and_pss(base, &job.state, &assess)))
                         }
-                        _ => chain
-                            .as_ref()
-                            .and_then(|c| chain::show(show, &job.state, c))
-                            .unwrap_or_else(|| eval::show(show, &job.state, &assess)),
+                        _ => eval::show(show, &job.state, &chain, &assess),
                     };
                     let path = job.snapshot.clone().unwrap_or_default();
                     let status = match &report {
