@@ -1,16 +1,49 @@
-//! kubesim: an offline simulator of the Kubernetes RBAC authorizer and Pod Security admission.
+#![doc = include_str!("../README.md")]
+//!
+//! # The library
+//!
+//! The items at the top of this crate are the stable way in: load manifests
+//! ([`load_paths`], [`load_str`]) into a [`Loaded`] value, index it once ([`Indexed::build`]),
+//! then ask the authorizer [`Chain`] (RBAC alone by default) whether a [`Request`] is allowed
+//! ([`Chain::authorize`] gives a [`Decision`] with its reason), who may do an [`Action`]
+//! ([`Chain::who_can`]) or what a user may do ([`Chain::access`]); judge pods with the Pod
+//! Security [`Evaluator`]; run `.ksim` files with [`run_files`]. Problems in the input are
+//! [`Diagnostic`] values, never printed. The modules below the facade are the command line's
+//! and change freely.
+#![warn(missing_docs)]
+
+#[doc(hidden)]
 pub mod authn;
 pub mod authz;
+#[doc(hidden)]
 pub mod compare;
+#[doc(hidden)]
 pub mod dsl;
+#[doc(hidden)]
 pub mod escalate;
+#[doc(hidden)]
 pub mod generate;
 pub mod index;
+#[doc(hidden)]
 pub mod manifest;
+#[doc(hidden)]
 pub mod model;
+#[doc(hidden)]
 pub mod progress;
+#[doc(hidden)]
 pub mod pss;
+#[doc(hidden)]
 pub mod rbac;
+#[doc(hidden)]
 pub mod report;
+#[doc(hidden)]
 pub mod scenario;
 pub mod source;
+
+pub use authz::{Access, Chain, Decision, Mode, WhoCan};
+pub use index::Indexed;
+pub use manifest::{LoadOptions, Loaded, load_paths, load_str};
+pub use model::{Action, Request, UserInfo};
+pub use pss::{Evaluator, Level, Version};
+pub use scenario::{RunOptions, RunReport, run_files};
+pub use source::{Diagnostic, Location, Severity};

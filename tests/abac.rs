@@ -321,7 +321,8 @@ fn who_can_and_access_span_the_chain() {
     assert_eq!(rules.abac[0].0, 9);
     assert_eq!(rules.abac[0].1.verbs, ["get", "list", "watch"]);
     assert!(
-        chain.access(&index, &user("bob"), "default")
+        chain
+            .access(&index, &user("bob"), "default")
             .abac
             .is_empty()
     );

@@ -27,6 +27,7 @@ use crate::model::Action;
 use crate::model::identity::{AUTHENTICATED, UserInfo};
 use crate::source::{Diagnostic, Location};
 
+/// The `apiVersion` of a current ABAC policy line.
 pub const API_VERSION: &str = "abac.authorization.kubernetes.io/v1beta1";
 const API_VERSION_V0: &str = "abac.authorization.kubernetes.io/v0";
 /// Upstream's reason when no line matches.
@@ -35,6 +36,7 @@ pub const NO_POLICY_MATCHED: &str = "No policy matched.";
 /// The format a line was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `abac.authorization.kubernetes.io/v1beta1`.
     V1beta1,
     /// Unversioned: `{"user": .., "group": .., "readonly": .., "resource": .., "namespace": ..}`.
     V0,
@@ -45,13 +47,21 @@ pub enum Format {
 pub struct Policy {
     /// 1-based line in the file.
     pub line: u32,
+    /// The format the line was written in.
     pub format: Format,
+    /// The user the policy applies to (`*` for everyone, empty when it names a group).
     pub user: String,
+    /// The group the policy applies to (`*` for every group, empty when it names a user).
     pub group: String,
+    /// Only `get`, `list` and `watch` are allowed.
     pub readonly: bool,
+    /// The API group of the resources (`*` for any).
     pub api_group: String,
+    /// The resource (`*` for any).
     pub resource: String,
+    /// The namespace (`*` for any).
     pub namespace: String,
+    /// The non-resource URL path (`*` or a `prefix*` for many).
     pub non_resource_path: String,
     /// The line as written.
     pub text: String,
@@ -60,7 +70,9 @@ pub struct Policy {
 /// The policies of one file, in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PolicyList {
+    /// The file's name as reported in reasons and diagnostics.
     pub file: String,
+    /// The policies that parsed, in file order.
     pub policies: Vec<Policy>,
 }
 
@@ -357,6 +369,7 @@ impl Policy {
         }
     }
 
+    /// Whether this policy allows `user` to do `action`, as upstream's ABAC `matches`.
     pub fn matches(&self, user: &UserInfo, action: &Action) -> bool {
         self.subject_matches(user) && self.verb_matches(action) && self.action_matches(action)
     }

@@ -4,7 +4,7 @@
 //! of the modes kubesim evaluates ever denies, so a request no mode allows is denied with the
 //! non-empty reasons of every mode joined by newlines, exactly as upstream.
 //!
-//! Modes: `RBAC` (wraps [`crate::rbac::authorize`]), `ABAC` (a [`PolicyList`]), `AlwaysAllow`
+//! Modes: `RBAC` (wraps `rbac::authorize`), `ABAC` (a [`PolicyList`]), `AlwaysAllow`
 //! and `AlwaysDeny`. `Node` and `Webhook` decide from data kubesim does not have and are
 //! rejected with a reason. Who-can and access answer across the chain as well: ABAC's
 //! subjects are the users and groups of its matching policy lines, its rules those of
@@ -28,13 +28,18 @@ use crate::rbac::{self, Explanation, RulesFor, explain};
 /// One authorization mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mode {
+    /// Attribute-based access control: a file of JSON policy lines (`--abac-policy`).
     Abac,
+    /// Role-based access control over the Roles and bindings of the input.
     Rbac,
+    /// Allows every request.
     AlwaysAllow,
+    /// Has no opinion on any request (the apiserver's `AlwaysDeny`).
     AlwaysDeny,
 }
 
 impl Mode {
+    /// The mode as `--authorization-mode` spells it.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Abac => "ABAC",
@@ -81,6 +86,7 @@ impl Mode {
 /// The configured chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
+    /// The modes in the order they are consulted.
     pub modes: Vec<Mode>,
     /// The ABAC policy file, when ABAC is one of the modes.
     pub abac: Option<Arc<PolicyList>>,
@@ -105,6 +111,7 @@ impl Chain {
         Ok(Chain { modes, abac })
     }
 
+    /// The modes as `--authorization-mode` would list them (`ABAC,RBAC`).
     pub fn describe(&self) -> String {
         self.modes
             .iter()
@@ -119,16 +126,20 @@ impl Chain {
 pub enum Decider {
     /// The `system:masters` group, before any mode.
     Superuser,
+    /// RBAC allowed (its explanation names the binding, role and rule).
     Rbac,
     /// The ABAC policy on this line.
     Abac(Policy),
+    /// AlwaysAllow allowed.
     AlwaysAllow,
 }
 
 /// What one mode said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// The mode allowed the request, ending the chain.
     Allow,
+    /// The mode neither allowed nor denied; the next mode is asked.
     NoOpinion,
     /// The chain stopped before this mode.
     NotConsulted,
@@ -137,7 +148,9 @@ pub enum Verdict {
 /// The chain's answer to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
+    /// Whether the request is allowed.
     pub allowed: bool,
+    /// Who allowed it; `None` on a deny.
     pub decider: Option<Decider>,
     /// Each mode in order with what it said.
     pub verdicts: Vec<(Mode, Verdict)>,
@@ -146,6 +159,7 @@ pub struct Decision {
     pub rbac: Option<Explanation>,
     /// The ABAC policy file searched, when ABAC is in the chain.
     pub abac_file: Option<String>,
+    /// How many policies the ABAC file holds (what a deny searched).
     pub abac_policies: usize,
 }
 
@@ -206,7 +220,9 @@ impl Decision {
 pub struct AbacSubject {
     /// `User` or `Group`.
     pub kind: &'static str,
+    /// The user or group name the policy line names.
     pub name: String,
+    /// The 1-based line of the policy in its file.
     pub line: u32,
     /// A policy naming both a user and a group allows the user only while in that group.
     pub requires_group: Option<String>,
@@ -215,9 +231,11 @@ pub struct AbacSubject {
 /// Who can do an action, across the chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WhoCan {
+    /// The modes of the chain that answered, in order.
     pub chain: Vec<Mode>,
     /// RBAC's subject locator, when RBAC is in the chain (with the superuser group first).
     pub rbac: Option<rbac::WhoCan>,
+    /// The subjects of ABAC policy lines that allow the action, sorted.
     pub abac: Vec<AbacSubject>,
     /// AlwaysAllow is in the chain: every request is allowed.
     pub everyone: bool,
@@ -236,7 +254,9 @@ impl WhoCan {
 /// What a subject may do, across the chain: upstream's union of each mode's RulesFor.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Access {
+    /// The modes of the chain that answered, in order.
     pub chain: Vec<Mode>,
+    /// RBAC's rules with the binding and role of each, when RBAC is in the chain.
     pub rbac: Option<RulesFor>,
     /// ABAC rules with the line of the policy they come from.
     pub abac: Vec<(u32, PolicyRule)>,

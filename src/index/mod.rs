@@ -3,11 +3,17 @@
 //! with the input's CRDs. Built once from the loaded manifests as one [`Indexed`] value, then
 //! read-only and shared across threads.
 
+#[doc(hidden)]
 pub mod aggregation;
+#[doc(hidden)]
 pub mod catalog;
+#[doc(hidden)]
 pub mod compiled;
+#[doc(hidden)]
 pub mod defaults;
+#[doc(hidden)]
 pub mod entry;
+#[doc(hidden)]
 pub mod rbac_index;
 
 use std::sync::Arc;
@@ -23,8 +29,11 @@ use crate::source::Diagnostic;
 /// their CRDs, and the source texts that field lines are quoted from.
 #[derive(Debug, Clone)]
 pub struct Indexed {
+    /// The RBAC index: roles, bindings and subjects, resolved and compiled.
     pub rbac: Arc<RbacIndex>,
+    /// The resource catalogue: the built-in resources and the input's CRDs.
     pub catalog: Arc<Catalog>,
+    /// The source texts, for quoting field lines in reports.
     pub sources: Arc<Sources>,
 }
 

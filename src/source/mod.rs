@@ -17,12 +17,16 @@ pub use quote::go_quote;
 /// A position in an input file (1-based line and column; 0 when unknown).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
+    /// The file's name as given (or `<stdin>`).
     pub file: Arc<str>,
+    /// The 1-based line; 0 for the file as a whole.
     pub line: u32,
+    /// The 1-based column in characters; 0 when unknown.
     pub column: u32,
 }
 
 impl Location {
+    /// A position in `file`.
     pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
         Self { file, line, column }
     }
@@ -38,7 +42,9 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The input, or part of it, could not be used; the process exits with code 2.
     Error,
+    /// The input is used, but something in it is probably not what was meant.
     Warning,
 }
 
@@ -54,12 +60,16 @@ impl fmt::Display for Severity {
 /// One problem found in the input, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Diagnostic {
+    /// Where the problem is.
     pub location: Location,
+    /// How bad it is.
     pub severity: Severity,
+    /// What is wrong, in lowercase words.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// An error at `location`.
     pub fn error(location: Location, message: impl Into<String>) -> Self {
         Self {
             location,
@@ -68,6 +78,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at `location`.
     pub fn warning(location: Location, message: impl Into<String>) -> Self {
         Self {
             location,
@@ -76,6 +87,7 @@ impl Diagnostic {
         }
     }
 
+    /// Whether this is an error (and the exit code is 2).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -100,10 +112,15 @@ impl fmt::Display for Diagnostic {
 /// The JSON shape of a diagnostic in `-o json` output (cli.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct DiagnosticJson<'a> {
+    /// The file's name.
     pub file: &'a str,
+    /// The 1-based line; 0 for the file as a whole.
     pub line: u32,
+    /// The 1-based column; 0 when unknown.
     pub column: u32,
+    /// `error` or `warning`.
     pub severity: Severity,
+    /// What is wrong.
     pub message: &'a str,
 }
 
@@ -140,6 +157,7 @@ pub struct LineCursor<'a> {
 }
 
 impl<'a> LineCursor<'a> {
+    /// A cursor at the start of `text`.
     pub fn new(text: &'a str) -> Self {
         Self {
             text,

@@ -6,7 +6,9 @@ use std::fmt;
 /// One step of a field path: a mapping key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PathSegment {
+    /// A mapping key (`spec`, `containers`).
     Key(String),
+    /// A sequence index.
     Index(usize),
 }
 
@@ -15,11 +17,13 @@ pub enum PathSegment {
 pub struct FieldPath(pub Vec<PathSegment>);
 
 impl FieldPath {
+    /// This path followed by a mapping key.
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.0.push(PathSegment::Key(key.into()));
         self
     }
 
+    /// This path followed by a sequence index.
     pub fn index(mut self, index: usize) -> Self {
         self.0.push(PathSegment::Index(index));
         self
