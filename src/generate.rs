@@ -1,6 +1,7 @@
 //! A deterministic synthetic cluster for benchmarks: namespaces, roles, bindings, service
 //! accounts, pods and workloads in realistic proportions, with some aggregation, wildcards and
 //! pod-security variety. The same seed and shape always give the same bytes.
+#![doc(hidden)]
 
 use std::io::{self, Write};
 

@@ -8,35 +8,23 @@
 //! ([`Chain::authorize`] gives a [`Decision`] with its reason), who may do an [`Action`]
 //! ([`Chain::who_can`]) or what a user may do ([`Chain::access`]); judge pods with the Pod
 //! Security [`Evaluator`]; run `.ksim` files with [`run_files`]. Problems in the input are
-//! [`Diagnostic`] values, never printed. The modules below the facade are the command line's
-//! and change freely.
+//! [`Diagnostic`] values, never printed. The modules behind the facade are the command line's
+//! (each marked `#![doc(hidden)]`) and change freely.
 #![warn(missing_docs)]
 
-#[doc(hidden)]
 pub mod authn;
 pub mod authz;
-#[doc(hidden)]
 pub mod compare;
-#[doc(hidden)]
 pub mod dsl;
-#[doc(hidden)]
 pub mod escalate;
-#[doc(hidden)]
 pub mod generate;
 pub mod index;
-#[doc(hidden)]
 pub mod manifest;
-#[doc(hidden)]
 pub mod model;
-#[doc(hidden)]
 pub mod progress;
-#[doc(hidden)]
 pub mod pss;
-#[doc(hidden)]
 pub mod rbac;
-#[doc(hidden)]
 pub mod report;
-#[doc(hidden)]
 pub mod scenario;
 pub mod source;
 

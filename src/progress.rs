@@ -3,6 +3,7 @@
 //!
 //! Work is announced in stages (`begin`), each with a number of units, then counted off
 //! (`advance`) from any thread, and closed (`end`).
+#![doc(hidden)]
 
 /// Receives the progress of a long operation. Implementations must be cheap to call from
 /// many threads at once.

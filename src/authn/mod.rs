@@ -13,6 +13,7 @@
 //! [`Diagnostic`]s with file, line and column; a credential that is well formed but would be
 //! rejected (an untrusted certificate, an expired bootstrap token) is an [`Identity`] with
 //! `rejected` set, so the report can still say who it names.
+#![doc(hidden)]
 
 pub mod bootstrap;
 pub mod csr;

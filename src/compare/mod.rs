@@ -3,6 +3,7 @@
 //! paths to cluster-admin and to a node gained and lost, and the workloads whose Pod Security
 //! level or admission changes. Used by `kubesim diff` and the language's `show diff`; the
 //! reports turn these into text.
+#![doc(hidden)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,6 +4,7 @@
 //! [`ast`] (every node with its span), [`check`] validates the tree, collecting every problem,
 //! and lowers it into the typed [`program`] the runner evaluates; [`diagnostic`] renders the
 //! problems. Nothing here prints or touches manifests.
+#![doc(hidden)]
 
 pub mod ast;
 pub mod check;

@@ -3,6 +3,7 @@
 //! stop them. [`caps`] reads what each RBAC rule allows, [`graph`] builds the graph of
 //! identities and capabilities, [`paths`] answers reachability, shortest paths and cuts, and
 //! [`who_can_run`] crosses RBAC with Pod Security admission.
+#![doc(hidden)]
 
 pub mod admission;
 pub mod caps;

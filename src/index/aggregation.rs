@@ -3,6 +3,7 @@
 //! label selectors (sorted by name, itself excluded) are appended without duplicates, replacing
 //! the role's own rules; nested aggregation is iterated to a fixpoint. Every effective rule
 //! remembers the ClusterRole that wrote it, for explanations.
+#![doc(hidden)]
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,7 @@
 //! `Deployment` resolve to `pods` / `deployments.apps` the way `kubectl auth can-i` resolves
 //! them. RBAC itself compares strings, so a fully qualified `resource.group` is taken as
 //! written even when no such resource exists.
+#![doc(hidden)]
 
 use thiserror::Error;
 

@@ -9,6 +9,7 @@
 //! tens of thousands of bindings. Anything the integer form cannot express exactly
 //! (non-resource URLs, a resource containing `/`) is left to the string matcher, so both paths
 //! give the same answers.
+#![doc(hidden)]
 
 use std::ops::Range;
 

@@ -1,6 +1,7 @@
 //! Kubernetes' own default roles and bindings (the apiserver's bootstrap RBAC policy), embedded
 //! in the binary so that a repo binding `view`, `edit`, `admin` or `cluster-admin` gets real
 //! answers. Data files and their provenance are in `src/graph/defaults/`.
+#![doc(hidden)]
 
 use crate::manifest::{LoadOptions, Loaded, load_files};
 

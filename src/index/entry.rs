@@ -1,6 +1,7 @@
 //! The index's entries: a Role or ClusterRole with its effective rules, and a RoleBinding or
 //! ClusterRoleBinding with its roleRef resolved. Both the index and its compiled form are
 //! made of these.
+#![doc(hidden)]
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;

@@ -3,17 +3,11 @@
 //! with the input's CRDs. Built once from the loaded manifests as one [`Indexed`] value, then
 //! read-only and shared across threads.
 
-#[doc(hidden)]
 pub mod aggregation;
-#[doc(hidden)]
 pub mod catalog;
-#[doc(hidden)]
 pub mod compiled;
-#[doc(hidden)]
 pub mod defaults;
-#[doc(hidden)]
 pub mod entry;
-#[doc(hidden)]
 pub mod rbac_index;
 
 use std::sync::Arc;

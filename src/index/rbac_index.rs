@@ -7,6 +7,7 @@
 //! name, then RoleBindings sorted by (namespace, name). Where several objects share a kind,
 //! namespace and name, the one read last wins (as `kubectl apply` would leave it) and a
 //! warning names both places.
+#![doc(hidden)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;

@@ -2,6 +2,7 @@
 //!
 //! [`load_paths`] is the one entry point the commands use: it expands paths, parses files in
 //! parallel, and merges the results in file order, so the outcome never depends on threads.
+#![doc(hidden)]
 
 mod decode;
 pub mod git;

@@ -1,5 +1,6 @@
 //! The domain model: the typed Kubernetes objects kubesim reasons about, each with its origin,
 //! gathered in one [`Cluster`] value. Pure data; no parsing and no printing.
+#![doc(hidden)]
 
 pub mod identity;
 pub mod names;

@@ -3,6 +3,7 @@
 //! policy version with upstream's reasons and details (plus field paths), [`level_met`] finds
 //! the strictest level a pod meets, and [`admission`] turns namespace labels and the admission
 //! configuration into the API server's enforce/audit/warn decision and messages.
+#![doc(hidden)]
 
 pub mod admission;
 pub mod assess;

@@ -5,6 +5,7 @@
 //!
 //! Semantics follow upstream Kubernetes (plugin/pkg/auth/authorizer/rbac, the rule resolver
 //! and kubectl's `auth can-i`); the conformance cases in `tests/data/rbac/` pin them down.
+#![doc(hidden)]
 
 pub mod access;
 pub mod authorize;

@@ -154,31 +154,20 @@ pub(crate) fn pretty(v: &impl Serialize) -> String {
 
 pub fn binding_text(index: &RbacIndex, id: BindingId) -> String {
     let b = &index.bindings[id];
-    if b.namespace.is_empty() {
-        format!("{} {} ({})", b.kind.as_str(), b.name, b.origin)
-    } else {
-        format!(
-            "{} {}/{} ({})",
-            b.kind.as_str(),
-            b.namespace,
-            b.name,
-            b.origin
-        )
-    }
+    object_text(b.kind.as_str(), &b.namespace, &b.name, &b.origin)
 }
 
 pub fn role_text(index: &RbacIndex, id: RoleId) -> String {
     let r = &index.roles[id];
-    if r.namespace.is_empty() {
-        format!("{} {} ({})", r.kind.as_str(), r.name, r.origin)
+    object_text(r.kind.as_str(), &r.namespace, &r.name, &r.origin)
+}
+
+/// `Kind ns/name (file:line)`, or `Kind name (file:line)` for a cluster-scoped object.
+fn object_text(kind: &str, namespace: &str, name: &str, origin: &impl std::fmt::Display) -> String {
+    if namespace.is_empty() {
+        format!("{kind} {name} ({origin})")
     } else {
-        format!(
-            "{} {}/{} ({})",
-            r.kind.as_str(),
-            r.namespace,
-            r.name,
-            r.origin
-        )
+        format!("{kind} {namespace}/{name} ({origin})")
     }
 }
 

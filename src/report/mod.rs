@@ -1,5 +1,6 @@
 //! Printers: one report model per command, rendered as a table or JSON. Pure functions from
 //! data to text; the CLI decides where the text goes.
+#![doc(hidden)]
 
 pub mod access;
 pub mod diff;

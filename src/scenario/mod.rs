@@ -4,6 +4,7 @@
 //! come back in source order, so the report never depends on the thread count. A `show`
 //! yields its typed report; `report::snapshot` renders it and compares it with its snapshot
 //! after the run.
+#![doc(hidden)]
 
 pub mod eval;
 pub mod evidence;
