@@ -31,5 +31,6 @@ mod pss_conformance;
 mod pss_versions;
 mod rbac_cli;
 mod rbac_conformance;
+mod read_exact;
 mod scenarios;
 mod whoami;

@@ -129,10 +129,11 @@ fn document_at(text: &str, origin: &Origin) -> Option<Value> {
             .next()?
             .value
     };
-    match origin.item {
-        Some(i) => value.get("items")?.get(i as usize).cloned(),
-        None => Some(value),
+    let mut value = &value;
+    for i in origin.item.iter().flat_map(|items| items.iter()) {
+        value = value.get("items")?.get(*i as usize)?;
     }
+    Some(value.clone())
 }
 
 /// `\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z`

@@ -36,15 +36,16 @@ pub struct CsrDocument {
     text: Arc<str>,
     offset: usize,
     offset_line: u32,
-    item: Option<usize>,
+    /// The item indices down to the CSR when it is inside Lists, outermost first.
+    item: Vec<usize>,
 }
 
 impl CsrDocument {
     fn field(&self, path: &[&str]) -> Location {
         let mut full = Vec::new();
-        if let Some(i) = self.item {
+        for i in &self.item {
             full.push(PathSegment::Key("items".into()));
-            full.push(PathSegment::Index(i));
+            full.push(PathSegment::Index(*i));
         }
         full.extend(path.iter().map(|k| PathSegment::Key((*k).to_string())));
         match crate::manifest::yaml::locate(&self.text, self.offset, self.offset_line, &full) {
@@ -72,7 +73,7 @@ pub fn documents(paths: &[String], walk_options: WalkOptions, loaded: &Loaded) -
         }
         let text: Arc<str> = Arc::from(text);
         for doc in crate::manifest::yaml::parse_stream(&text).documents {
-            let mut push = |value: &Value, item: Option<usize>| {
+            let mut push = |value: &Value, item: Vec<usize>| {
                 if value.get("kind").and_then(Value::as_str) == Some(KIND) {
                     found.push(CsrDocument {
                         name: value
@@ -89,13 +90,20 @@ pub fn documents(paths: &[String], walk_options: WalkOptions, loaded: &Loaded) -
                     });
                 }
             };
-            match doc.value.get("items").and_then(Value::as_array) {
-                Some(items) if doc.value.get("kind").and_then(Value::as_str) == Some("List") => {
-                    for (i, item) in items.iter().enumerate() {
-                        push(item, Some(i));
+            // Lists (any document with `items`), nested ones too, as the loader flattens them.
+            let mut pending = vec![(&doc.value, Vec::new())];
+            while let Some((value, path)) = pending.pop() {
+                match value.get("items") {
+                    Some(items) => {
+                        let items = items.as_array().map(Vec::as_slice).unwrap_or_default();
+                        pending.extend(items.iter().enumerate().rev().map(|(i, item)| {
+                            let mut item_path = path.clone();
+                            item_path.push(i);
+                            (item, item_path)
+                        }));
                     }
+                    None => push(value, path),
                 }
-                _ => push(&doc.value, None),
             }
         }
     }

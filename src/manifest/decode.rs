@@ -29,7 +29,13 @@ pub(crate) struct FileContext<'a> {
 }
 
 impl FileContext<'_> {
-    fn origin(&self, doc: &RawDocument, item: Option<u32>, line: u32, column: u32) -> Origin {
+    fn origin(
+        &self,
+        doc: &RawDocument,
+        item: Option<Arc<[u32]>>,
+        line: u32,
+        column: u32,
+    ) -> Origin {
         Origin {
             file: self.file.clone(),
             document: doc.index,
@@ -181,37 +187,70 @@ pub(crate) fn decode_document(
     cluster: &mut Cluster,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let origin = ctx.origin(&doc, None, doc.line, doc.column);
     let value = std::mem::take(&mut doc.value);
     // Field positions are found by parsing the document again, once, and only if needed.
     let spans = OnceCell::new();
-    if is_list(&value) {
-        let Value::Object(mut map) = value else {
-            return;
-        };
-        let items = match map.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        };
-        for (i, item) in items.into_iter().enumerate() {
-            let index = u32::try_from(i).unwrap_or(u32::MAX);
-            let mut item_origin = ctx.origin(&doc, Some(index), doc.line, doc.column);
+    let mut lists = vec![(value, Vec::new())];
+    // Lists are flattened depth first, items in order, as kubectl's FlattenListVisitor does:
+    // a List inside a List is a List too.
+    while let Some((value, path)) = lists.pop() {
+        let mut origin = ctx.origin(
+            &doc,
+            (!path.is_empty()).then(|| Arc::from(path.as_slice())),
+            doc.line,
+            doc.column,
+        );
+        if !path.is_empty() {
             let here = ctx
-                .spans(&spans, &item_origin)
-                .locate(&item_origin, &FieldPath::default());
-            item_origin.line = here.line;
-            item_origin.column = here.column;
-            decode_object(ctx, &spans, item, item_origin, cluster, diagnostics);
+                .spans(&spans, &origin)
+                .locate(&origin, &FieldPath::default());
+            origin.line = here.line;
+            origin.column = here.column;
         }
-        return;
+        match list_items(value) {
+            Ok(items) => {
+                let nested = items.into_iter().enumerate().rev().map(|(i, item)| {
+                    let mut item_path = path.clone();
+                    item_path.push(u32::try_from(i).unwrap_or(u32::MAX));
+                    (item, item_path)
+                });
+                lists.extend(nested);
+            }
+            Err(ListError::NotAList(value)) => {
+                decode_object(ctx, &spans, value, origin, cluster, diagnostics)
+            }
+            Err(ListError::ItemsNotASequence(found)) => diagnostics.push(Diagnostic::error(
+                ctx.spans(&spans, &origin)
+                    .locate(&origin, &FieldPath::default().key("items")),
+                format!("the items of a List must be a sequence, found {found}"),
+            )),
+        }
     }
-    decode_object(ctx, &spans, value, origin, cluster, diagnostics);
 }
 
-/// `kind: List`, `RoleList`, … with an `items` array (what `kubectl get -o yaml` writes).
-fn is_list(value: &Value) -> bool {
-    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
-    kind.ends_with("List") && value.get("items").is_some_and(Value::is_array)
+enum ListError {
+    /// The value is an object of its own.
+    NotAList(Value),
+    /// A List whose `items` is not a sequence (what it is instead).
+    ItemsNotASequence(&'static str),
+}
+
+/// The items of a List (`kind: List`, `RoleList`, …: what `kubectl get -o yaml` writes).
+/// kubectl's decoder (apimachinery's `unstructuredJSONScheme.decode`) reads any document with
+/// an `items` field as a List, whatever its kind; `items: null` is an empty one.
+fn list_items(value: Value) -> Result<Vec<Value>, ListError> {
+    let Value::Object(mut map) = value else {
+        return Err(ListError::NotAList(value));
+    };
+    if !map.contains_key("items") {
+        return Err(ListError::NotAList(Value::Object(map)));
+    }
+    match map.remove("items") {
+        Some(Value::Array(items)) => Ok(items),
+        Some(Value::Null) => Ok(Vec::new()),
+        Some(other) => Err(ListError::ItemsNotASequence(describe(&other))),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn decode_object(
@@ -268,6 +307,21 @@ fn decode_object(
         diagnostics.push(Diagnostic::error(
             here,
             format!("{missing}{spelling}{}", helm_hint(ctx, &origin)),
+        ));
+        return;
+    }
+    // A name of the wrong type is the typed decoder's error, not a missing name.
+    let named = |field: &str| {
+        map.get("metadata")
+            .and_then(|m| m.get(field))
+            .is_some_and(|n| !n.is_null() && n.as_str() != Some(""))
+    };
+    if !named("name") && !named("generateName") {
+        // The apiserver's ValidateObjectMeta: the object is refused, so it is not used.
+        let path = FieldPath::default().key("metadata");
+        diagnostics.push(Diagnostic::error(
+            ctx.spans(spans, &origin).locate_key(&origin, &path),
+            format!("{kind}: metadata.name: Required value: name or generateName is required"),
         ));
         return;
     }

@@ -9,9 +9,9 @@ pub mod git;
 pub mod walk;
 pub mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -42,6 +42,9 @@ impl Default for LoadOptions {
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     texts: BTreeMap<Arc<str>, Arc<str>>,
+    /// The field positions of documents holding a `List`, parsed once for all their items:
+    /// re-parsing the whole List for each item would make a List quadratic.
+    lists: Arc<Mutex<HashMap<(Arc<str>, u32), Arc<OnceLock<DocumentSpans>>>>>,
 }
 
 impl Sources {
@@ -68,10 +71,20 @@ impl Sources {
     /// The positions of every field of the document the object at `origin` comes from, parsed
     /// once for all the lookups that follow.
     pub fn spans(&self, origin: &Origin) -> DocumentSpans {
-        match self.text(&origin.file) {
-            Some(text) => DocumentSpans::parse(text, origin),
-            None => DocumentSpans { tree: None },
+        let Some(text) = self.text(&origin.file) else {
+            return DocumentSpans { tree: None };
+        };
+        if origin.item.is_none() {
+            return DocumentSpans::parse(text, origin);
         }
+        let cell = {
+            // A poisoned lock only means another thread panicked; the map is still sound.
+            let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+            let key = (origin.file.clone(), origin.document);
+            lists.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| DocumentSpans::parse(text, origin))
+            .clone()
     }
 
     pub fn merge(&mut self, other: Sources) {
@@ -83,15 +96,24 @@ impl Sources {
 /// document (the items of a `List` share theirs) is looked up in the same tree; a document
 /// that cannot be parsed again gives no field a position, so lookups fall back to the
 /// object's own.
+#[derive(Clone)]
 pub struct DocumentSpans {
-    tree: Option<yaml::SpanTree>,
+    tree: Option<Arc<yaml::SpanTree>>,
+}
+
+impl std::fmt::Debug for DocumentSpans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentSpans")
+            .field("parsed", &self.tree.is_some())
+            .finish()
+    }
 }
 
 impl DocumentSpans {
     /// Parses the document of the object at `origin` out of its file's `text`.
     pub fn parse(text: &str, origin: &Origin) -> DocumentSpans {
         DocumentSpans {
-            tree: yaml::SpanTree::parse(text, origin.offset, origin.offset_line),
+            tree: yaml::SpanTree::parse(text, origin.offset, origin.offset_line).map(Arc::new),
         }
     }
 
@@ -123,11 +145,7 @@ impl DocumentSpans {
 }
 
 fn full_path(origin: &Origin, path: &FieldPath) -> Vec<PathSegment> {
-    let mut full = Vec::with_capacity(path.0.len() + 2);
-    if let Some(i) = origin.item {
-        full.push(PathSegment::Key("items".into()));
-        full.push(PathSegment::Index(i as usize));
-    }
+    let mut full: Vec<PathSegment> = origin.item_path().collect();
     full.extend(path.0.iter().cloned());
     full
 }
@@ -463,7 +481,7 @@ mod tests {
     fn origins(cluster: &Cluster) -> Vec<Origin> {
         let mut cluster = cluster.clone();
         let mut all: Vec<Origin> = cluster.origins_mut().map(|o| o.clone()).collect();
-        all.sort_by_key(|o| (o.document, o.item));
+        all.sort_by_key(|o| (o.document, o.item.clone()));
         all
     }
 

@@ -18,7 +18,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBind
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
-use crate::source::Location;
+use crate::source::{Location, PathSegment};
 
 /// Where an object was read from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,8 +27,9 @@ pub struct Origin {
     pub file: Arc<str>,
     /// 0-based index of the document in the file.
     pub document: u32,
-    /// Index inside a `kind: List` document, if the object was one of its items.
-    pub item: Option<u32>,
+    /// Where inside a `kind: List` document the object is, if it was one of its items: the
+    /// index in the List's `items`, then in a nested List's `items`, and so on.
+    pub item: Option<Arc<[u32]>>,
     pub line: u32,
     pub column: u32,
     /// Byte offset of the document's text in the file, for field line lookups.
@@ -50,6 +51,19 @@ impl Origin {
             offset: 0,
             offset_line: 0,
         }
+    }
+
+    /// The path from the document's root to the object: `items[i]`, for each List it is in.
+    pub fn item_path(&self) -> impl Iterator<Item = PathSegment> + '_ {
+        self.item
+            .iter()
+            .flat_map(|items| items.iter())
+            .flat_map(|i| {
+                [
+                    PathSegment::Key("items".into()),
+                    PathSegment::Index(*i as usize),
+                ]
+            })
     }
 
     pub fn location(&self) -> Location {

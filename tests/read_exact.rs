@@ -1,0 +1,128 @@
+//! Reading manifests exactly as kubectl and the apiserver read them, case by case; each test
+//! names the upstream behaviour it follows.
+
+use kubesim::manifest::{LoadOptions, Loaded, load_paths};
+use kubesim::model::WorkloadKind;
+
+use crate::util::kubesim;
+
+/// Runs kubesim: exit code, stdout, stderr.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = kubesim().args(args).output().expect("kubesim runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const DIR: &str = "tests/data/manifests/upstream-reading";
+
+fn load(file: &str) -> Loaded {
+    load_paths(&[format!("{DIR}/{file}")], &LoadOptions::default())
+}
+
+fn messages(loaded: &Loaded) -> Vec<String> {
+    loaded.diagnostics.iter().map(ToString::to_string).collect()
+}
+
+/// kubectl's resource builder flattens Lists with `FlattenListVisitor`, which recurses: a
+/// List inside a List is flattened too, items in order.
+#[test]
+fn a_list_inside_a_list_is_flattened() {
+    let loaded = load("nested-list.yaml");
+    assert_eq!(messages(&loaded), Vec::<String>::new());
+    let binding = &loaded.cluster.cluster_role_bindings[0];
+    assert_eq!(binding.metadata.name.as_deref(), Some("mallory-admin"));
+    assert_eq!(binding.origin.item.as_deref(), Some(&[0, 0][..]));
+    assert_eq!(binding.origin.line, 8);
+    let pod = &loaded.cluster.workloads[0];
+    assert_eq!((pod.kind, pod.name.as_str()), (WorkloadKind::Pod, "outer"));
+    assert_eq!(pod.origin.item.as_deref(), Some(&[1][..]));
+    assert!(
+        loaded.cluster.skipped.is_empty(),
+        "{:?}",
+        loaded.cluster.skipped
+    );
+
+    let file = format!("{DIR}/nested-list.yaml");
+    let (code, out, _) = run(&[
+        "can",
+        "user:mallory",
+        "delete",
+        "secrets",
+        "--defaults",
+        "latest",
+        "-f",
+        &file,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("yes\n"), "{out}");
+}
+
+/// A field of an object in a nested List is located inside that object (its line in the file).
+#[test]
+fn a_field_of_a_nested_list_item_has_its_own_line() {
+    let (_, out, _) = run(&["pss", "-f", &format!("{DIR}/nested-list.yaml")]);
+    assert!(
+        out.contains("nested-list.yaml:20) meets privileged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("spec.containers[0].securityContext.privileged at line 30"),
+        "{out}"
+    );
+}
+
+/// apimachinery's `unstructuredJSONScheme.decodeToList` unmarshals `items` into a slice: a
+/// List whose `items` is not a sequence is an error, not a skipped kind; the next document
+/// still loads.
+#[test]
+fn list_items_that_are_not_a_sequence_are_an_error() {
+    let loaded = load("items-not-a-sequence.yaml");
+    assert_eq!(
+        messages(&loaded),
+        [format!(
+            "{DIR}/items-not-a-sequence.yaml:4:3: error: the items of a List must be a sequence, found a mapping"
+        )]
+    );
+    let names: Vec<_> = loaded
+        .cluster
+        .service_accounts
+        .iter()
+        .map(|s| s.metadata.name.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["kept"]);
+    assert!(loaded.cluster.skipped.is_empty());
+}
+
+/// The apiserver's `ValidateObjectMeta` refuses an object with neither `metadata.name` nor
+/// `metadata.generateName` ("name or generateName is required"): it is reported and not used.
+/// `generateName` alone is accepted (`kubectl create` gives it a name).
+#[test]
+fn an_object_without_a_name_is_refused() {
+    let loaded = load("unnamed.yaml");
+    assert_eq!(
+        messages(&loaded),
+        [format!(
+            "{DIR}/unnamed.yaml:3:1: error: ClusterRoleBinding: metadata.name: Required value: name or generateName is required"
+        )]
+    );
+    assert!(loaded.cluster.cluster_role_bindings.is_empty());
+    assert_eq!(loaded.cluster.service_accounts.len(), 2);
+
+    let file = format!("{DIR}/unnamed.yaml");
+    let (code, out, err) = run(&[
+        "can",
+        "user:nameless",
+        "delete",
+        "secrets",
+        "--defaults",
+        "latest",
+        "-f",
+        &file,
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.starts_with("no\n"), "{out}");
+    assert!(err.contains("name or generateName is required"), "{err}");
+}
