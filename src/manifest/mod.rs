@@ -44,8 +44,11 @@ pub struct Sources {
     texts: BTreeMap<Arc<str>, Arc<str>>,
     /// The field positions of documents holding a `List`, parsed once for all their items:
     /// re-parsing the whole List for each item would make a List quadratic.
-    lists: Arc<Mutex<HashMap<(Arc<str>, u32), Arc<OnceLock<DocumentSpans>>>>>,
+    lists: Arc<Mutex<HashMap<DocumentKey, Arc<OnceLock<DocumentSpans>>>>>,
 }
+
+/// A document of a file: the file's name and the document's index in it.
+type DocumentKey = (Arc<str>, u32);
 
 impl Sources {
     pub fn insert(&mut self, file: Arc<str>, text: Arc<str>) {
