@@ -126,3 +126,52 @@ fn an_object_without_a_name_is_refused() {
     assert!(out.starts_with("no\n"), "{out}");
     assert!(err.contains("name or generateName is required"), "{err}");
 }
+
+fn service_account_names(loaded: &Loaded) -> Vec<String> {
+    loaded
+        .cluster
+        .service_accounts
+        .iter()
+        .map(|s| s.metadata.name.clone().unwrap_or_default())
+        .collect()
+}
+
+/// The apiserver decodes JSON strictly (sigs.k8s.io/json): a field given twice in one object
+/// is `duplicate field "…"`, not "the last one wins". The object is refused; the stream goes on.
+#[test]
+fn a_json_field_given_twice_is_an_error() {
+    let loaded = load("duplicate-fields.json");
+    let file = format!("{DIR}/duplicate-fields.json");
+    assert_eq!(
+        messages(&loaded),
+        [
+            format!("{file}:1:185: error: duplicate field \"privileged\""),
+            format!("{file}:2:50: error: duplicate field \"kind\""),
+        ]
+    );
+    assert!(loaded.cluster.workloads.is_empty());
+    assert!(loaded.cluster.namespaces.is_empty());
+    assert_eq!(service_account_names(&loaded), ["after"]);
+}
+
+/// kubectl reads a file as a stream of documents; a broken one costs only itself: a JSON
+/// value that does not parse, YAML documents ended by `...`, and lines broken by a lone `\r`
+/// (a YAML line break) are each recovered at the next document.
+#[test]
+fn a_broken_document_costs_only_itself() {
+    let cases = [
+        ("json-stream-broken.json", vec!["first", "third"], "4:0"),
+        ("document-end-markers.yaml", vec!["second", "third"], "3:11"),
+        ("carriage-returns.yaml", vec!["second"], "3:11"),
+    ];
+    for (file, kept, at) in cases {
+        let loaded = load(file);
+        assert_eq!(service_account_names(&loaded), kept, "{file}");
+        let errors = messages(&loaded);
+        assert_eq!(errors.len(), 1, "{file}: {errors:?}");
+        assert!(
+            errors[0].starts_with(&format!("{DIR}/{file}:{at}: error: ")),
+            "{errors:?}"
+        );
+    }
+}

@@ -400,48 +400,91 @@ where
             errors: stream.errors,
         });
     };
-    let mut iter = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     let mut index = 0u32;
     let mut cursor = LineCursor::new(text);
-    loop {
-        let start = iter.byte_offset();
-        match iter.next() {
-            None => break,
-            Some(Ok(value)) => {
-                let skipped = text
-                    .get(start..)
-                    .map_or(0, |t| t.len() - t.trim_start().len());
-                let offset_line = cursor.position(start).0.saturating_sub(1);
-                let (line, column) = cursor.position(start + skipped);
-                if !value.is_null() {
-                    stream.documents.push(yaml::RawDocument {
-                        value,
-                        index,
-                        line,
-                        column,
-                        offset: start,
-                        offset_line,
+    // Where the stream being read starts in `text`: after a bad value, reading resumes past it.
+    let mut base = 0usize;
+    'resume: while let Some(rest) = text.get(base..) {
+        let base_position = cursor.position(base);
+        let mut iter = serde_json::Deserializer::from_str(rest).into_iter::<yaml::JsonNode<true>>();
+        loop {
+            let start = base + iter.byte_offset();
+            match iter.next() {
+                None => break 'resume,
+                Some(Ok(yaml::JsonNode(value))) => {
+                    let skipped = text
+                        .get(start..)
+                        .map_or(0, |t| t.len() - t.trim_start().len());
+                    let offset_line = cursor.position(start).0.saturating_sub(1);
+                    let (line, column) = cursor.position(start + skipped);
+                    if !value.is_null() {
+                        stream.documents.push(yaml::RawDocument {
+                            value,
+                            index,
+                            line,
+                            column,
+                            offset: start,
+                            offset_line,
+                        });
+                    }
+                    index += 1;
+                    let end = base + iter.byte_offset();
+                    if end - batch_start >= JSON_BATCH_BYTES {
+                        flush(&mut stream, &mut pieces);
+                        batch_start = end;
+                    }
+                }
+                Some(Err(err)) => {
+                    // serde_json counts from the start of `rest`.
+                    let line = u32::try_from(err.line()).unwrap_or(u32::MAX);
+                    let column = u32::try_from(err.column()).unwrap_or(u32::MAX);
+                    stream.errors.push(yaml::SyntaxError {
+                        line: base_position.0 + line.saturating_sub(1),
+                        column: if line <= 1 {
+                            base_position.1 + column.saturating_sub(1)
+                        } else {
+                            column
+                        },
+                        message: strip_json_position(&err.to_string()),
                     });
+                    index += 1;
+                    match next_json_value(text, start) {
+                        Some(next) => {
+                            base = next;
+                            continue 'resume;
+                        }
+                        None => break 'resume,
+                    }
                 }
-                index += 1;
-                let end = iter.byte_offset();
-                if end - batch_start >= JSON_BATCH_BYTES {
-                    flush(&mut stream, &mut pieces);
-                    batch_start = end;
-                }
-            }
-            Some(Err(err)) => {
-                stream.errors.push(yaml::SyntaxError {
-                    line: u32::try_from(err.line()).unwrap_or(u32::MAX),
-                    column: u32::try_from(err.column()).unwrap_or(u32::MAX),
-                    message: strip_json_position(&err.to_string()),
-                });
-                break;
             }
         }
     }
     flush(&mut stream, &mut pieces);
     pieces
+}
+
+/// Where reading resumes after the bad value that starts at `start`: past its end when it is
+/// well formed (a duplicate field, say), else at the next line that opens a value, so one bad
+/// document costs only itself. `None` when nothing follows.
+fn next_json_value(text: &str, start: usize) -> Option<usize> {
+    let rest = text.get(start..)?;
+    let mut values = serde_json::Deserializer::from_str(rest).into_iter::<serde::de::IgnoredAny>();
+    if let Some(Ok(_)) = values.next() {
+        return Some(start + values.byte_offset());
+    }
+    let rest = text.get(start + 1..)?;
+    rest.match_indices('\n')
+        .map(|(i, _)| start + 1 + i + 1)
+        .find(|&at| text.get(at..).is_some_and(opens_json_value))
+}
+
+/// Text that can begin a JSON object or array: `{` then a key or `}` (the `{{ … }}` of a
+/// template is not one), or `[`.
+fn opens_json_value(line: &str) -> bool {
+    match line.strip_prefix('{') {
+        Some(rest) => rest.trim_start().starts_with(['"', '}']),
+        None => line.starts_with('['),
+    }
 }
 
 fn strip_json_position(message: &str) -> String {

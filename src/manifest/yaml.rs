@@ -2,8 +2,9 @@
 //! merge keys, duplicate keys rejected). The only module that touches the YAML parser.
 //!
 //! Parsing is two-level: the whole stream is parsed at once (fast path); when it has a syntax
-//! error the text is split at `---` lines and each document is parsed alone, so one broken
-//! document does not hide the others. Field lines are found lazily by re-parsing one document
+//! error the text is split at its document markers (`---` and `...`, on lines that may end
+//! in `\n`, `\r\n` or a lone `\r`) and each document is parsed alone, so one broken document
+//! does not hide the others. Field lines are found lazily by re-parsing one document
 //! with a span on every node ([`locate`]), which keeps loading cheap.
 
 use std::fmt;
@@ -223,9 +224,9 @@ pub(crate) fn parse_whole(
 fn document_starts(text: &str) -> Vec<(usize, usize)> {
     let mut starts = vec![(1, 0)];
     let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
+    for (i, line) in lines(text).enumerate() {
         offset += line.len();
-        if is_document_marker(line) {
+        if marker(line).is_some() {
             starts.push((i + 2, offset));
         }
     }
@@ -233,11 +234,57 @@ fn document_starts(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn is_document_marker(line: &str) -> bool {
-    let line = line.trim_end_matches(['\n', '\r']);
-    line == "---" || line.starts_with("--- ") || line.starts_with("---\t")
+    marker(line) == Some(Marker::Start)
 }
 
-/// Splits at `---` lines and parses each chunk alone, so a syntax error costs one document.
+/// The YAML document markers, on a line of their own (a comment may follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// `---`: a document starts on this line.
+    Start,
+    /// `...`: the document ends with this line.
+    End,
+}
+
+fn marker(line: &str) -> Option<Marker> {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let (found, rest) = if let Some(rest) = line.strip_prefix("---") {
+        (Marker::Start, rest)
+    } else {
+        (Marker::End, line.strip_prefix("...")?)
+    };
+    (rest.is_empty() || rest.starts_with([' ', '\t'])).then_some(found)
+}
+
+/// The lines of `text` with their breaks, which YAML lets be `\n`, `\r\n` or a lone `\r`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut end = start;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'\n' => {
+                    end += 1;
+                    break;
+                }
+                b'\r' if bytes.get(end + 1) != Some(&b'\n') => {
+                    end += 1;
+                    break;
+                }
+                _ => end += 1,
+            }
+        }
+        let line = text.get(start..end);
+        start = end;
+        line
+    })
+}
+
+/// Splits at document markers and parses each chunk alone, so a syntax error costs one document.
 fn parse_split(text: &str) -> ParsedStream {
     parse_split_at(text, 0)
 }
@@ -251,14 +298,20 @@ fn parse_split_at(text: &str, base: usize) -> ParsedStream {
     let mut line_no = 0usize;
     let mut offset = 0;
     let mut chunks = Vec::new();
-    for line in text.split_inclusive('\n') {
+    for line in lines(text) {
         line_no += 1;
-        if is_document_marker(line) && offset > chunk_start {
+        let found = marker(line);
+        if found == Some(Marker::Start) && offset > chunk_start {
             chunks.push((chunk_start, offset, chunk_line));
             chunk_start = offset;
             chunk_line = line_no;
         }
         offset += line.len();
+        if found == Some(Marker::End) {
+            chunks.push((chunk_start, offset, chunk_line));
+            chunk_start = offset;
+            chunk_line = line_no + 1;
+        }
     }
     chunks.push((chunk_start, text.len(), chunk_line));
     for (index, (start, end, first_line)) in chunks.into_iter().enumerate() {
@@ -349,18 +402,21 @@ fn to_u32(n: impl TryInto<u32>) -> u32 {
 }
 
 /// A JSON value deserialized from YAML, where mapping keys of any scalar type become strings
-/// (as sigs.k8s.io/yaml converts them).
-struct JsonNode(Value);
+/// (as sigs.k8s.io/yaml converts them). `STRICT` refuses a key given twice in one object, as
+/// the apiserver's strict decoding does; the YAML parser refuses those itself.
+pub(crate) struct JsonNode<const STRICT: bool = false>(pub(crate) Value);
 
-impl<'de> Deserialize<'de> for JsonNode {
+impl<'de, const STRICT: bool> Deserialize<'de> for JsonNode<STRICT> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor).map(JsonNode)
+        deserializer
+            .deserialize_any(JsonVisitor::<STRICT>)
+            .map(JsonNode)
     }
 }
 
-struct JsonVisitor;
+struct JsonVisitor<const STRICT: bool>;
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl<'de, const STRICT: bool> Visitor<'de> for JsonVisitor<STRICT> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -407,23 +463,27 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(JsonVisitor)
+        d.deserialize_any(JsonVisitor::<STRICT>)
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(JsonVisitor)
+        d.deserialize_any(JsonVisitor::<STRICT>)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(JsonNode(v)) = seq.next_element()? {
+        while let Some(JsonNode::<STRICT>(v)) = seq.next_element()? {
             items.push(v);
         }
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
-        while let Some(JsonNode(key)) = map.next_key()? {
-            let JsonNode(value) = map.next_value()?;
-            out.insert(key_string(key), value);
+        while let Some(JsonNode::<STRICT>(key)) = map.next_key()? {
+            let JsonNode::<STRICT>(value) = map.next_value()?;
+            let key = key_string(key);
+            if STRICT && out.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate field {key:?}")));
+            }
+            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }
@@ -621,9 +681,11 @@ pub(crate) fn document_end(text: &str) -> usize {
         }
     }
     let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if i > 0 && is_document_marker(line) {
-            return offset;
+    for (i, line) in lines(text).enumerate() {
+        match marker(line) {
+            Some(Marker::Start) if i > 0 => return offset,
+            Some(Marker::End) => return offset + line.len(),
+            _ => {}
         }
         offset += line.len();
     }
