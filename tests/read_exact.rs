@@ -175,3 +175,41 @@ fn a_broken_document_costs_only_itself() {
         );
     }
 }
+
+/// Only the tree's own `.gitignore` files decide what a walk skips (as `git ls-files` of a
+/// fresh clone would): a user's global excludes and `.git/info/exclude` are machine state, so
+/// they are not read. What ignore rules left out is counted; a file given twice is read once.
+#[test]
+fn only_the_trees_own_ignore_rules_count_and_a_file_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    std::fs::create_dir_all(root.join(".git/info")).unwrap();
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    let sa = |name: &str| {
+        format!("apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: {name}, namespace: x}}\n")
+    };
+    std::fs::write(root.join("sub/kept.yaml"), sa("kept")).unwrap();
+    std::fs::write(root.join("ignored.yaml"), sa("ignored")).unwrap();
+    std::fs::write(root.join(".gitignore"), "ignored.yaml\n").unwrap();
+    std::fs::write(root.join(".git/info/exclude"), "*\n").unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".config/git")).unwrap();
+    std::fs::write(home.join(".config/git/ignore"), "*\n").unwrap();
+
+    let root_arg = root.to_string_lossy().to_string();
+    let kept = root.join("sub/kept.yaml").to_string_lossy().to_string();
+    let out = kubesim()
+        .args(["inventory", "-f", &root_arg, "-f", &kept])
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "\n1 files (1 left out by .gitignore/.ignore rules; --no-ignore reads them), 1 objects evaluated, 0 skipped, 0 errors, 0 warnings\n"
+        ),
+        "{stdout}"
+    );
+}

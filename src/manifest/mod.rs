@@ -164,6 +164,8 @@ pub struct Loaded {
     pub sources: Sources,
     /// How many files were read.
     pub files: usize,
+    /// Manifest files in the directories walked that ignore rules left out.
+    pub ignored_files: usize,
 }
 
 impl Loaded {
@@ -183,7 +185,11 @@ pub fn load_paths_with_progress(
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Loaded {
-    let (inputs, problems) = walk::expand(paths, options.walk);
+    let walk::Expansion {
+        inputs,
+        problems,
+        ignored,
+    } = walk::expand_counting(paths, options.walk);
     let mut diagnostics: Vec<Diagnostic> = problems
         .into_iter()
         .map(|(path, message)| Diagnostic::error(Location::new(path.into(), 0, 0), message))
@@ -210,6 +216,7 @@ pub fn load_paths_with_progress(
     diagnostics.append(&mut loaded.diagnostics);
     loaded.diagnostics = diagnostics;
     loaded.files = count;
+    loaded.ignored_files = ignored;
     loaded
 }
 
@@ -357,6 +364,7 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         diagnostics,
         sources,
         files: 1,
+        ignored_files: 0,
     }
 }
 

@@ -29,8 +29,34 @@ pub struct WalkOptions {
 /// Expands the command-line paths into the files to read, in a deterministic order, plus the
 /// problems found (a path that does not exist, a glob that matches nothing).
 pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<Problem>) {
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
+    let expansion = expand_counting(paths, options);
+    (expansion.inputs, expansion.problems)
+}
+
+/// What [`expand_counting`] found.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// The inputs to read, each once, in the order given (a directory's files sorted).
+    pub inputs: Vec<InputPath>,
+    pub problems: Vec<Problem>,
+    /// Manifest files in the directories walked that ignore rules left out.
+    pub ignored: usize,
+}
+
+/// [`expand`], also counting the manifest files `.gitignore` and `.ignore` rules left out.
+/// Only the tree's own ignore files count: a user's global git excludes and
+/// `.git/info/exclude` would make the answer depend on the machine. A file reached twice
+/// (given twice, or also inside a directory given) is read once.
+pub fn expand_counting(paths: &[String], options: WalkOptions) -> Expansion {
+    let mut out = Expansion::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut push = |inputs: &mut Vec<InputPath>, path: PathBuf| {
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if seen.insert(key) {
+            inputs.push(InputPath::File(path));
+        }
+    };
+    let (inputs, problems) = (&mut out.inputs, &mut out.problems);
     for raw in paths {
         if raw == "-" {
             inputs.push(InputPath::Stdin);
@@ -39,19 +65,31 @@ pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<Pr
         let path = Path::new(raw);
         if path.is_dir() {
             let (mut found, mut walk_problems) = walk_dir(path, options, None);
+            if !options.no_ignore {
+                let every = WalkOptions {
+                    no_ignore: true,
+                    ..options
+                };
+                let all = walk_dir(path, every, None).0.len();
+                out.ignored += all.saturating_sub(found.len());
+            }
             found.sort();
-            inputs.extend(found.into_iter().map(InputPath::File));
+            for file in found {
+                push(inputs, file);
+            }
             problems.append(&mut walk_problems);
         } else if path.exists() || path.symlink_metadata().is_ok() {
             // A link that loops or dangles is read too, so the reader reports why it fails.
-            inputs.push(InputPath::File(path.to_path_buf()));
+            push(inputs, path.to_path_buf());
         } else if is_glob(raw) {
             match glob_files(raw, options) {
                 Ok((found, mut walk_problems)) => {
                     if found.is_empty() && walk_problems.is_empty() {
                         problems.push((raw.clone(), "the pattern matches no file".to_string()));
                     }
-                    inputs.extend(found.into_iter().map(InputPath::File));
+                    for file in found {
+                        push(inputs, file);
+                    }
                     problems.append(&mut walk_problems);
                 }
                 Err(e) => problems.push((raw.clone(), format!("invalid pattern: {e}"))),
@@ -60,7 +98,7 @@ pub fn expand(paths: &[String], options: WalkOptions) -> (Vec<InputPath>, Vec<Pr
             problems.push((raw.clone(), "no such file or directory".to_string()));
         }
     }
-    (inputs, problems)
+    out
 }
 
 fn is_glob(s: &str) -> bool {
@@ -89,8 +127,8 @@ fn walk_dir(
         .hidden(!options.hidden)
         .ignore(!options.no_ignore)
         .git_ignore(!options.no_ignore)
-        .git_global(!options.no_ignore)
-        .git_exclude(!options.no_ignore)
+        .git_global(false)
+        .git_exclude(false)
         .parents(!options.no_ignore)
         .follow_links(false);
     let mut files = Vec::new();

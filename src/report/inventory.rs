@@ -12,6 +12,8 @@ use crate::source::{Diagnostic, DiagnosticJson, Severity};
 #[derive(Debug, Clone, Serialize)]
 pub struct Inventory {
     pub files: usize,
+    /// Manifest files ignore rules left out of the walk.
+    pub ignored_files: usize,
     /// Cluster-scoped objects per kind (shown in the table, not part of the JSON).
     #[serde(skip)]
     pub cluster_scoped: BTreeMap<String, usize>,
@@ -35,6 +37,7 @@ impl Inventory {
             .collect();
         Self {
             files: loaded.files,
+            ignored_files: loaded.ignored_files,
             cluster_scoped: loaded
                 .cluster
                 .per_namespace
@@ -130,8 +133,12 @@ pub fn render_table(inventory: &Inventory) -> String {
 
     let evaluated: usize = inventory.objects.values().sum();
     let skipped: usize = inventory.skipped.values().sum();
+    let ignored = match inventory.ignored_files {
+        0 => String::new(),
+        n => format!(" ({n} left out by .gitignore/.ignore rules; --no-ignore reads them)"),
+    };
     out.push_str(&format!(
-        "\n{} files, {evaluated} objects evaluated, {skipped} skipped, {} errors, {} warnings\n",
+        "\n{} files{ignored}, {evaluated} objects evaluated, {skipped} skipped, {} errors, {} warnings\n",
         inventory.files,
         inventory.errors(),
         inventory.warnings()
