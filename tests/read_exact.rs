@@ -213,3 +213,42 @@ fn only_the_trees_own_ignore_rules_count_and_a_file_is_read_once() {
         "{stdout}"
     );
 }
+
+/// Kinds are case-sensitive: the apiserver answers `no matches for kind "deployment"`. The
+/// object is refused with the spelling it meant, not counted as a kind kubesim skips.
+#[test]
+fn a_kind_in_the_wrong_case_is_refused_with_a_suggestion() {
+    let loaded = load("kind-case.yaml");
+    assert_eq!(
+        messages(&loaded),
+        [format!(
+            "{DIR}/kind-case.yaml:2:7: error: no matches for kind \"deployment\" in version \"apps/v1\"; kinds are case-sensitive: did you mean `Deployment`?"
+        )]
+    );
+    assert!(loaded.cluster.skipped.is_empty());
+    assert_eq!(service_account_names(&loaded), ["kept"]);
+}
+
+/// A file name is data: one holding a newline is printed quoted (as Go's `%q`), so it cannot
+/// forge a diagnostic line of its own.
+#[test]
+fn a_file_name_with_a_newline_is_printed_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = dir.path().join("evil\nx.yaml:1:1: error: forged.yaml");
+    std::fs::write(
+        &name,
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [\n",
+    )
+    .unwrap();
+    let out = kubesim()
+        .args(["inventory", "-f", &dir.path().to_string_lossy()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].contains(r#"evil\nx.yaml:1:1: error: forged.yaml":3:"#),
+        "{stderr}"
+    );
+}

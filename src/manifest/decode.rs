@@ -151,6 +151,27 @@ impl KnownKind {
     }
 }
 
+/// The built-in kind `kind` is a different spelling of (`deployment` → `Deployment`).
+fn kind_in_other_case(kind: &str) -> Option<&'static str> {
+    const EVALUATED: &[&str] = &[
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ServiceAccount",
+        "Namespace",
+        "Secret",
+        "CustomResourceDefinition",
+    ];
+    let workloads = WorkloadKind::ALL.into_iter().map(WorkloadKind::kind);
+    EVALUATED
+        .iter()
+        .copied()
+        .chain(workloads)
+        .chain(CLUSTER_SCOPED_KINDS.iter().copied())
+        .find(|known| *known != kind && known.eq_ignore_ascii_case(kind))
+}
+
 /// Standard kinds that are cluster-scoped (for counting kinds kubesim does not evaluate).
 const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "APIService",
@@ -326,6 +347,17 @@ fn decode_object(
         return;
     }
     let Some(known) = KnownKind::from_kind(&kind) else {
+        if let Some(meant) = kind_in_other_case(&kind) {
+            // The apiserver has no kind of that spelling: it refuses the object.
+            diagnostics.push(Diagnostic::error(
+                ctx.spans(spans, &origin)
+                    .locate(&origin, &FieldPath::default().key("kind")),
+                format!(
+                    "no matches for kind {kind:?} in version {api_version:?}; kinds are case-sensitive: did you mean `{meant}`?"
+                ),
+            ));
+            return;
+        }
         if kind == "PodSecurityPolicy" {
             diagnostics.push(Diagnostic::warning(
                 here,

@@ -34,7 +34,17 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        write!(f, "{}:{}", file_name(&self.file), self.line)
+    }
+}
+
+/// A file name as printed before `:LINE`: quoted Go-style when it holds a control character,
+/// so a name with a newline cannot pass for a line of output of its own.
+pub fn file_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.chars().any(char::is_control) {
+        go_quote(name).into()
+    } else {
+        name.into()
     }
 }
 
@@ -98,12 +108,22 @@ impl fmt::Display for Diagnostic {
         let l = &self.location;
         if l.line == 0 {
             // A problem with the file as a whole (missing, unreadable) has no position.
-            write!(f, "{}: {}: {}", l.file, self.severity, self.message)
+            write!(
+                f,
+                "{}: {}: {}",
+                file_name(&l.file),
+                self.severity,
+                self.message
+            )
         } else {
             write!(
                 f,
                 "{}:{}:{}: {}: {}",
-                l.file, l.line, l.column, self.severity, self.message
+                file_name(&l.file),
+                l.line,
+                l.column,
+                self.severity,
+                self.message
             )
         }
     }
