@@ -252,3 +252,104 @@ fn a_file_name_with_a_newline_is_printed_quoted() {
         "{stderr}"
     );
 }
+
+/// One pod per row: the scalar as written in a pod field, what Kubernetes makes of it, and the
+/// upstream rule that decides. kubectl reads YAML with sigs.k8s.io/yaml over go-yaml v2:
+/// go-yaml resolves the scalar (its `resolve.go` table), then the value goes through
+/// `json.Marshal` before the apiserver decodes it into the typed field.
+#[test]
+fn yaml_scalars_resolve_as_kubernetes_resolves_them() {
+    use kubesim::manifest::load_str;
+    // (label value or field as written, expected label value or user id; None = refused)
+    let labels: [(&str, Option<&str>, &str); 6] = [
+        (
+            "tRue",
+            Some("tRue"),
+            "go-yaml v2 booleans are only y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON and their negatives: mixed case is a string",
+        ),
+        ("yEs", Some("yEs"), "the same table: `yEs` is not in it"),
+        ("oN", Some("oN"), "the same table: `oN` is not in it"),
+        (
+            "fAlSe",
+            Some("fAlSe"),
+            "the same table: `fAlSe` is not in it",
+        ),
+        (
+            "yes",
+            None,
+            "`yes` is in the table: a boolean, which a string field (a label) refuses",
+        ),
+        ("'yes'", Some("yes"), "a quoted scalar is always a string"),
+    ];
+    for (written, expected, rule) in labels {
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: x, labels: {{a: {written}}}}}\nspec: {{containers: [{{name: c, image: i}}]}}\n"
+        );
+        let loaded = load_str("pod.yaml", &text, &LoadOptions::default());
+        let got = loaded.cluster.workloads.first().map(|w| {
+            w.pod_meta
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("a"))
+                .cloned()
+                .unwrap_or_default()
+        });
+        assert_eq!(got.as_deref(), expected, "label {written}: {rule}");
+    }
+    let users: [(&str, Option<i64>, &str); 8] = [
+        (
+            "0.0",
+            Some(0),
+            "go-yaml resolves a float; json.Marshal writes whole float64 0.0 as `0`, an int64 field takes it",
+        ),
+        (
+            "1e3",
+            Some(1000),
+            "json.Marshal writes 1e3 as `1000` (no exponent below 1e21)",
+        ),
+        (
+            "1.",
+            Some(1),
+            "`1.` is a float to go-yaml (its float pattern allows an empty fraction), written as `1`",
+        ),
+        (
+            "08",
+            Some(8),
+            "`08` is not octal, so strconv.ParseInt fails and go-yaml's float pattern reads 8",
+        ),
+        (
+            "010",
+            Some(8),
+            "go-yaml v2 reads a leading 0 as octal (YAML 1.1): 8",
+        ),
+        (
+            "0o10",
+            Some(8),
+            "go-yaml v2 hands the digits to Go's strconv.ParseInt with base 0, which reads a 0o prefix: 8",
+        ),
+        (
+            "1.5",
+            None,
+            "`1.5` is written as 1.5: an int64 field refuses a fraction",
+        ),
+        (
+            "-0.0",
+            Some(0),
+            "json.Marshal writes -0.0 as `-0`, which is 0",
+        ),
+    ];
+    for (written, expected, rule) in users {
+        let text = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: x}}\nspec:\n  securityContext: {{runAsUser: {written}}}\n  containers: [{{name: c, image: i}}]\n"
+        );
+        let loaded = load_str("pod.yaml", &text, &LoadOptions::default());
+        let got = loaded.cluster.workloads.first().map(|w| {
+            w.pod_spec
+                .security_context
+                .as_ref()
+                .and_then(|s| s.run_as_user)
+                .unwrap_or(-1)
+        });
+        assert_eq!(got, expected, "runAsUser: {written}: {rule}");
+    }
+}

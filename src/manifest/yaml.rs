@@ -191,11 +191,22 @@ pub(crate) fn parse_whole(
         serde_saphyr::from_multiple_with_options(text, options(text.len()))
             .map_err(|e| syntax_error(&e))?;
     let starts = document_starts(text);
+    let mixed_case = has_mixed_case_boolean(text);
+    let line_starts: Vec<usize> = if mixed_case {
+        std::iter::once(0)
+            .chain(lines(text).scan(0, |end, line| {
+                *end += line.len();
+                Some(*end)
+            }))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::with_capacity(docs.len());
     for (i, doc) in docs.into_iter().enumerate() {
         let line = to_u32(doc.referenced.line());
         let column = to_u32(doc.referenced.column());
-        let value = doc.value.0;
+        let mut value = doc.value.0;
         if value.is_null() {
             continue;
         }
@@ -207,6 +218,9 @@ pub(crate) fn parse_whole(
             .and_then(|i| starts.get(i))
             .copied()
             .unwrap_or((1, 0));
+        if mixed_case && let Some(tree) = SpanTree::parse(text, offset, to_u32(start_line - 1)) {
+            restore_strings(&mut value, &mut Vec::new(), &tree, text, &line_starts);
+        }
         out.push(RawDocument {
             value,
             index: first_index + to_u32(i),
@@ -444,8 +458,7 @@ impl<'de, const STRICT: bool> Visitor<'de> for JsonVisitor<STRICT> {
         }
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        // JSON has no NaN or infinity; such a value can only be a string to Kubernetes.
-        Ok(Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number))
+        Ok(float_as_json(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -486,6 +499,94 @@ impl<'de, const STRICT: bool> Visitor<'de> for JsonVisitor<STRICT> {
             out.insert(key, value);
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// A YAML float as sigs.k8s.io/yaml hands it on: Go's `json.Marshal` writes a whole number
+/// below 1e21 without a fraction or exponent (`0.0`, `1e3`, `1.` and go-yaml's float `08` are
+/// `0`, `1000`, `1`, `8`), so integer fields accept it. JSON has no NaN or infinity; such a
+/// value can only be a string to Kubernetes.
+fn float_as_json(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 1e21 {
+        // The casts are exact: the value is whole and checked to be in range.
+        // 2^64: the first whole number past u64::MAX.
+        if (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+            return Value::Number((v as u64).into());
+        }
+        if (i64::MIN as f64..0.0).contains(&v) {
+            return Value::Number((v as i64).into());
+        }
+    }
+    Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number)
+}
+
+/// The spellings go-yaml v2 (under sigs.k8s.io/yaml) reads as booleans; the YAML parser reads
+/// every case of these words as one, so `tRue` or `yEs` must be turned back into strings.
+const GO_YAML_BOOLEANS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+];
+
+/// Whether `word` is a boolean to the YAML parser but a string to go-yaml v2.
+fn is_mixed_case_boolean(word: &str) -> bool {
+    word.len() <= 5
+        && matches!(
+            word.to_ascii_lowercase().as_str(),
+            "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off"
+        )
+        && !GO_YAML_BOOLEANS.contains(&word)
+}
+
+/// A cheap scan of a document's text for a word that would need [`restore_strings`].
+fn has_mixed_case_boolean(text: &str) -> bool {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .any(is_mixed_case_boolean)
+}
+
+/// Turns the booleans of `value` that are written in a spelling go-yaml v2 does not read as a
+/// boolean back into the string written. `tree` holds the positions of the document's nodes,
+/// `line_starts` the byte offset of each line of `text`.
+fn restore_strings(
+    value: &mut Value,
+    path: &mut Vec<PathSegment>,
+    tree: &SpanTree,
+    text: &str,
+    line_starts: &[usize],
+) {
+    match value {
+        Value::Bool(_) => {
+            let written = tree.locate_exact(path).and_then(|(line, column)| {
+                let start = *line_starts.get((line as usize).checked_sub(1)?)?;
+                let rest = text.get(start..)?;
+                let from = rest
+                    .char_indices()
+                    .nth((column as usize).checked_sub(1)?)?
+                    .0;
+                let word = rest.get(from..)?;
+                let end = word
+                    .find(|c: char| c.is_whitespace() || ",]}#".contains(c))
+                    .unwrap_or(word.len());
+                word.get(..end)
+            });
+            if let Some(word) = written.filter(|w| is_mixed_case_boolean(w)) {
+                *value = Value::String(word.to_string());
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(PathSegment::Index(i));
+                restore_strings(item, path, tree, text, line_starts);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                path.push(PathSegment::Key(key.clone()));
+                restore_strings(item, path, tree, text, line_starts);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
