@@ -353,3 +353,38 @@ fn yaml_scalars_resolve_as_kubernetes_resolves_them() {
         assert_eq!(got, expected, "runAsUser: {written}: {rule}");
     }
 }
+
+/// Every reader has a limit with a clear error, so an endless input (`/dev/zero`) or a huge
+/// file stops at once instead of exhausting memory; `--max-file-size` moves the manifest limit.
+#[test]
+fn every_reader_stops_at_its_size_limit() {
+    let (code, _, err) = run(&["inventory", "-f", "/dev/zero"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "/dev/zero: error: the input is larger than the limit of 256 MiB (--max-file-size raises it)\n"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.yaml");
+    let sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: x}\n";
+    std::fs::write(&file, sa.repeat(40)).unwrap();
+    let path = file.to_string_lossy().to_string();
+    let (code, _, err) = run(&["inventory", "-f", &path, "--max-file-size", "2K"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.ends_with(
+            "error: the input is larger than the limit of 2 KiB (--max-file-size raises it)\n"
+        ),
+        "{err}"
+    );
+    let (code, out, _) = run(&["inventory", "-f", &path, "--max-file-size", "1M"]);
+    assert_eq!(code, 0, "{out}");
+
+    let (code, _, err) = run(&["whoami", "--token-file", "/dev/zero"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/dev/zero: error: the file is larger than 16 MiB"),
+        "{err}"
+    );
+}

@@ -72,7 +72,7 @@ pub struct Resolved {
 
 /// Reads `path` and resolves `context` (or the current context) to its credential.
 pub fn resolve(path: &str, context: Option<&str>) -> Result<Resolved, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| super::file_error(path, &e))?;
+    let text = crate::authn::read_text(path).map_err(|e| super::file_error(path, &e))?;
     let file: Arc<str> = Arc::from(path);
     let mut stream = parse_stream(&text);
     if let Some(err) = stream.errors.first() {
@@ -183,7 +183,7 @@ pub fn resolve(path: &str, context: Option<&str>) -> Result<Resolved, Diagnostic
     } else if let Some(file) = text_field("client-certificate")? {
         let at = config.location(&user_path(&["client-certificate"]));
         let full = relative_to(&base_dir, &file);
-        let pem = std::fs::read(&full).map_err(|e| {
+        let pem = crate::authn::read_bytes(&full).map_err(|e| {
             Diagnostic::error(
                 at.clone(),
                 format!(

@@ -295,7 +295,7 @@ pub fn authenticate(
             authenticate_token(token.trim(), &origin, options)
         }
         Credential::Certificate(path) => {
-            let pem = std::fs::read(path).map_err(|e| file_error(path, &e))?;
+            let pem = crate::authn::read_bytes(path).map_err(|e| file_error(path, &e))?;
             let at = Location::new(path.as_str().into(), 0, 0);
             let mut identity =
                 x509::authenticate_pem(&pem, &at, path, options.client_ca.as_ref(), options.now())?;
@@ -314,7 +314,7 @@ fn looks_like_jwt(token: &str) -> bool {
 /// Reads a token file as kubectl reads `tokenFile`: the whole file, surrounding whitespace
 /// trimmed. The origin points at the token's first character.
 pub fn read_token_file(path: &str) -> Result<(String, TokenOrigin), Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| file_error(path, &e))?;
+    let text = crate::authn::read_text(path).map_err(|e| file_error(path, &e))?;
     let leading = &text[..text.len() - text.trim_start().len()];
     let line = 1 + u32::try_from(leading.matches('\n').count()).unwrap_or(0);
     let column = 1 + u32::try_from(
@@ -333,6 +333,29 @@ pub fn read_token_file(path: &str) -> Result<(String, TokenOrigin), Diagnostic> 
 }
 
 /// `FILE: error: MESSAGE` for a file that cannot be read.
+/// The largest credential, token, CA or policy file read: far above any real one, and small
+/// enough that `tokenFile: /dev/zero` stops at once.
+pub const MAX_CREDENTIAL_BYTES: u64 = 16 << 20;
+
+/// Reads a credential-side file of at most [`MAX_CREDENTIAL_BYTES`].
+pub fn read_bytes(path: impl AsRef<std::path::Path>) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    match crate::manifest::read_limited(file, MAX_CREDENTIAL_BYTES) {
+        Ok(bytes) => Ok(bytes),
+        Err(crate::manifest::ReadError::Io(e)) => Err(e),
+        Err(crate::manifest::ReadError::TooLarge(limit)) => Err(std::io::Error::other(format!(
+            "the file is larger than {}, more than any credential holds",
+            crate::manifest::byte_size(limit)
+        ))),
+    }
+}
+
+/// [`read_bytes`] as UTF-8 text.
+pub fn read_text(path: impl AsRef<std::path::Path>) -> std::io::Result<String> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
 pub fn file_error(path: &str, e: &std::io::Error) -> Diagnostic {
     let message = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),

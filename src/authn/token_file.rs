@@ -19,7 +19,7 @@ pub struct StaticTokens {
 
 impl StaticTokens {
     pub fn read(path: &str) -> Result<StaticTokens, Diagnostic> {
-        let text = std::fs::read_to_string(path).map_err(|e| super::file_error(path, &e))?;
+        let text = crate::authn::read_text(path).map_err(|e| super::file_error(path, &e))?;
         StaticTokens::parse(path, &text)
     }
 

@@ -25,7 +25,7 @@ pub struct CaBundle {
 impl CaBundle {
     /// Reads a PEM bundle of CA certificates (`--ca`, `certificate-authority`).
     pub fn read(path: &str) -> Result<CaBundle, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|e| super::file_error(path, &e))?;
+        let bytes = crate::authn::read_bytes(path).map_err(|e| super::file_error(path, &e))?;
         let location = Location::new(Arc::from(path), 0, 0);
         let certificates = pem_blocks(&bytes, "CERTIFICATE", &location)?;
         for der in &certificates {

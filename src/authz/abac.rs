@@ -80,7 +80,7 @@ impl PolicyList {
     /// Reads a policy file; `Err` only when it cannot be read. Bad lines are reported and left
     /// out; the others still count.
     pub fn read(path: &str) -> Result<(PolicyList, Vec<Diagnostic>), Diagnostic> {
-        let text = std::fs::read_to_string(path).map_err(|e| crate::authn::file_error(path, &e))?;
+        let text = crate::authn::read_text(path).map_err(|e| crate::authn::file_error(path, &e))?;
         Ok(PolicyList::parse(path, &text))
     }
 

@@ -148,6 +148,9 @@ pub struct InputArgs {
     /// Do not honour .gitignore and .ignore files
     #[arg(long)]
     pub no_ignore: bool,
+    /// The largest file read, in bytes or with a K, M or G suffix (binary units)
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_byte_size)]
+    pub max_file_size: u64,
     /// Worker threads (default: one per core)
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
@@ -167,6 +170,7 @@ impl InputArgs {
                 hidden: self.hidden,
                 no_ignore: self.no_ignore,
             },
+            max_file_bytes: self.max_file_size,
         }
     }
 
@@ -356,4 +360,30 @@ fn generate(args: &GenerateArgs) -> ExitStatus {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Ok,
         Err(e) => usage_error(&e.to_string()),
     }
+}
+
+/// `--max-file-size`: `1048576`, `512K`, `256M`, `1G` (binary units; an `i`/`iB`/`B` after the
+/// letter is allowed).
+fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(digits_end);
+    let shift = match unit.trim_end_matches('b').trim_end_matches('i') {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size: use bytes or a K, M or G suffix"
+            ));
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: use bytes or a K, M or G suffix"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
 }

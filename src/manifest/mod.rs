@@ -27,6 +27,8 @@ pub struct LoadOptions {
     /// The namespace given to namespaced objects that name none (`-n`, default `default`).
     pub default_namespace: String,
     pub walk: WalkOptions,
+    /// The largest file (or standard input) read; a larger one is an error (`--max-file-size`).
+    pub max_file_bytes: u64,
 }
 
 impl Default for LoadOptions {
@@ -34,7 +36,57 @@ impl Default for LoadOptions {
         Self {
             default_namespace: "default".to_string(),
             walk: WalkOptions::default(),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         }
+    }
+}
+
+/// The largest manifest file read unless `--max-file-size` says otherwise: far above any
+/// real manifest, and far below what would exhaust memory (`-f /dev/zero`).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Why [`read_limited`] read nothing.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// More than this many bytes.
+    TooLarge(u64),
+}
+
+/// Reads all of `reader` if it holds at most `limit` bytes, never more than `limit + 1`.
+pub fn read_limited(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
+/// `256 MiB`, `1 GiB`, `512 bytes`: a byte count as a person reads it.
+pub fn byte_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+fn read_input(reader: std::io::Result<impl Read>, limit: u64) -> Result<Vec<u8>, String> {
+    match reader
+        .map_err(ReadError::Io)
+        .and_then(|r| read_limited(r, limit))
+    {
+        Ok(bytes) => Ok(bytes),
+        Err(ReadError::Io(e)) => Err(io_message(&e)),
+        Err(ReadError::TooLarge(limit)) => Err(format!(
+            "the input is larger than the limit of {} (--max-file-size raises it)",
+            byte_size(limit)
+        )),
     }
 }
 
@@ -197,17 +249,14 @@ pub fn load_paths_with_progress(
     let files: Vec<InputFile> = inputs
         .into_iter()
         .map(|input| match input {
-            InputPath::Stdin => {
-                let mut bytes = Vec::new();
-                let read = std::io::stdin()
-                    .read_to_end(&mut bytes)
-                    .map(|_| bytes)
-                    .map_err(|e| e.to_string());
-                (Arc::from("<stdin>"), read)
-            }
+            InputPath::Stdin => (
+                Arc::from("<stdin>"),
+                read_input(Ok(std::io::stdin()), options.max_file_bytes),
+            ),
             InputPath::File(path) => {
                 let name: Arc<str> = path.to_string_lossy().into();
-                (name, std::fs::read(&path).map_err(|e| io_message(&e)))
+                let read = read_input(std::fs::File::open(&path), options.max_file_bytes);
+                (name, read)
             }
         })
         .collect();
