@@ -29,6 +29,7 @@ mod pss_checks;
 mod pss_cli;
 mod pss_conformance;
 mod pss_versions;
+mod rbac_aggregation;
 mod rbac_cli;
 mod rbac_conformance;
 mod read_exact;

@@ -9,7 +9,9 @@ use k8s_openapi::api::rbac::v1::{
     AggregationRule, ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef,
     Subject,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    FieldsV1, LabelSelector, ManagedFieldsEntry, ObjectMeta,
+};
 use kubesim::index::RbacIndex;
 use kubesim::index::catalog::{ApiResource, Catalog};
 use kubesim::model::identity::UserInfo;
@@ -392,6 +394,17 @@ fn aggregation_cases() {
             object: ClusterRole {
                 metadata: ObjectMeta {
                     name: Some("combined".into()),
+                    // Who wrote the initial rules: an empty aggregation strips only rules the
+                    // controller's own server-side apply owns.
+                    managed_fields: c.get("initial_manager").map(|m| {
+                        vec![ManagedFieldsEntry {
+                            manager: Some(s(m)),
+                            operation: Some("Apply".into()),
+                            fields_type: Some("FieldsV1".into()),
+                            fields_v1: Some(FieldsV1(serde_json::json!({"f:rules": {}}))),
+                            ..ManagedFieldsEntry::default()
+                        }]
+                    }),
                     ..ObjectMeta::default()
                 },
                 rules: Some(rules(&c["initial"])),

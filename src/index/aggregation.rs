@@ -3,6 +3,11 @@
 //! label selectors (sorted by name, itself excluded) are appended without duplicates, replacing
 //! the role's own rules; nested aggregation is iterated to a fixpoint. Every effective rule
 //! remembers the ClusterRole that wrote it, for explanations.
+//!
+//! The controller writes by server-side apply (field manager
+//! `clusterrole-aggregation-controller`, forced, `rules` atomic). An empty aggregation is an
+//! apply without `rules`, which removes only rules that manager owns: a manifest's own rules
+//! stay, unless its `managedFields` show the controller as their sole owner.
 #![doc(hidden)]
 
 use std::collections::BTreeMap;
@@ -34,7 +39,9 @@ pub struct SelectorError {
 }
 
 /// Computes the effective rules of every aggregated ClusterRole (by index into `roles`).
-/// Roles without an `aggregationRule` are not in the result: their stored rules apply.
+/// Roles without an `aggregationRule`, and aggregated roles that keep their stored rules (an
+/// empty aggregation over rules the controller does not own), are not in the result: their
+/// stored rules apply.
 /// When several ClusterRoles share a name, only the one at `roles[i]` with `live[i]` counts.
 pub fn aggregate(
     roles: &[Located<ClusterRole>],
@@ -83,6 +90,10 @@ pub fn aggregate(
             None => stored_rules(&roles[j], j),
         }
     };
+    let owned: BTreeMap<usize, bool> = aggregated
+        .iter()
+        .map(|(i, _)| (*i, rules_owned_by_controller(&roles[*i])))
+        .collect();
     // Each pass can only pull rules one aggregation level further, so the number of
     // aggregated roles bounds the passes needed; cycles stop there too.
     for _ in 0..=aggregated.len() {
@@ -98,7 +109,10 @@ pub fn aggregate(
                     }
                 }
             }
-            if current.get(i) != Some(&desired) {
+            if desired.is_empty() && !owned.get(i).copied().unwrap_or(false) {
+                // The apply carries no `rules`: what another manager wrote stays.
+                changed |= current.remove(i).is_some();
+            } else if current.get(i) != Some(&desired) {
                 current.insert(*i, desired);
                 changed = true;
             }
@@ -112,6 +126,27 @@ pub fn aggregate(
         .map(|(i, rules)| (i, AggregatedRules { rules }))
         .collect();
     (result, errors)
+}
+
+/// The manager the aggregation controller applies with.
+const CONTROLLER_MANAGER: &str = "clusterrole-aggregation-controller";
+
+/// True when `managedFields` name the aggregation controller as the only owner of `rules`, so
+/// that its apply without `rules` removes them.
+fn rules_owned_by_controller(role: &Located<ClusterRole>) -> bool {
+    let owners: Vec<&str> = role
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .filter(|m| {
+            m.fields_v1
+                .as_ref()
+                .is_some_and(|f| f.0.get("f:rules").is_some())
+        })
+        .map(|m| m.manager.as_deref().unwrap_or(""))
+        .collect();
+    !owners.is_empty() && owners.iter().all(|&m| m == CONTROLLER_MANAGER)
 }
 
 fn name(role: &Located<ClusterRole>) -> &str {
