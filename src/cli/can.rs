@@ -12,7 +12,9 @@ use kubesim::authn::{self, Identity};
 use kubesim::index::catalog::Catalog;
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
-use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject, parse_verb};
+use kubesim::rbac::query::{
+    ResourceSpec, parse_resource, parse_subject, parse_verb, unknown_verb_warning,
+};
 use kubesim::report::access::{can_json, can_text};
 
 #[derive(Debug, Args)]
@@ -151,6 +153,9 @@ pub(super) fn build_action(
                     "--name and --subresource do not apply to a non-resource URL",
                 ));
             }
+            if let Some(w) = unknown_verb_warning(&verb, true) {
+                eprintln!("Warning: {w}");
+            }
             Ok((Action::non_resource(&verb, &path), false))
         }
         ResourceSpec::Resource {
@@ -167,19 +172,35 @@ pub(super) fn build_action(
                     ));
                 }
             };
-            let (resolved, failed) =
-                match catalog.resolve(&resource, group.as_deref(), &sub, namespace) {
-                    Ok(r) => {
-                        for w in &r.warnings {
-                            eprintln!("Warning: {w}");
-                        }
-                        (r.resource, false)
+            if let Some(w) = unknown_verb_warning(&verb, false) {
+                eprintln!("Warning: {w}");
+            }
+            let (resolved, failed) = match catalog.resolve(
+                &resource,
+                group.as_deref(),
+                &sub,
+                namespace,
+            ) {
+                Ok(r) => {
+                    for w in &r.warnings {
+                        eprintln!("Warning: {w}");
                     }
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        (e.fallback(&sub), true)
+                    for crd in &r.shadowed {
+                        let built_in = match r.resource.group.as_str() {
+                            "" => format!("{} (core group)", r.resource.resource),
+                            group => format!("{}.{group}", r.resource.resource),
+                        };
+                        eprintln!(
+                            "note: `{resource}` is the built-in {built_in}, as kubectl reads it; the custom resource is `{crd}`"
+                        );
                     }
-                };
+                    (r.resource, false)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    (e.fallback(&sub), true)
+                }
+            };
             Ok((
                 Action::resource(
                     &verb,

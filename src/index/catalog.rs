@@ -82,6 +82,9 @@ pub struct ResolvedResource {
 pub struct Resolution {
     pub resource: ResolvedResource,
     pub warnings: Vec<String>,
+    /// CRDs (`plural.group`) that share the bare name resolved to a built-in resource: kubectl
+    /// answers for the built-in, and a CRD must be named with its group.
+    pub shadowed: Vec<String>,
 }
 
 /// The built-in resources and the input's CRDs.
@@ -810,15 +813,6 @@ impl Catalog {
             .find(|r| r.group == group && r.plural == plural)
     }
 
-    /// The group of the built-in resource named `plural`, when there is one: what an
-    /// unqualified name means when a CRD shares it.
-    pub fn builtin_group(&self, plural: &str) -> Option<&str> {
-        self.resources
-            .iter()
-            .find(|r| !r.custom && r.plural == plural)
-            .map(|r| r.group.as_str())
-    }
-
     /// Resolves a resource as written (`po`, `Deployment`, `deploy.apps`, `widgets.example.com`,
     /// `*`) for a request in `namespace`, with kubectl's warnings.
     pub fn resolve(
@@ -838,6 +832,7 @@ impl Catalog {
                     namespaced: None,
                 },
                 warnings: Vec::new(),
+                shadowed: Vec::new(),
             });
         }
         let lower = resource.to_ascii_lowercase();
@@ -879,9 +874,19 @@ impl Catalog {
                 ));
             }
         }
+        let shadowed = match (found, group) {
+            (Some(r), None) if !r.custom => self
+                .resources
+                .iter()
+                .filter(|c| c.custom && c.answers_to(&lower))
+                .map(ApiResource::qualified)
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Resolution {
             resource: resolved,
             warnings,
+            shadowed,
         })
     }
 
@@ -897,9 +902,10 @@ impl Catalog {
                 candidates: self.similar(lower),
             });
         };
-        // Among built-ins kubectl's discovery order decides (core `events` first); a CRD that
-        // shares a name with anything else is ambiguous.
-        if matches.len() > 1 && matches.iter().any(|r| r.custom) {
+        // Among built-ins kubectl's discovery order decides (core `events` first), and the
+        // built-in groups come before every CRD's (kubectl's priority RESTMapper), so a name a
+        // CRD shares with a built-in means the built-in. Two CRDs sharing it are ambiguous.
+        if first.custom && matches.len() > 1 {
             let mut candidates: Vec<String> = matches.iter().map(|r| r.qualified()).collect();
             candidates.sort();
             candidates.dedup();
@@ -948,7 +954,8 @@ impl CatalogError {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance, for "did you mean" suggestions.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

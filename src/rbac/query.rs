@@ -232,10 +232,75 @@ pub fn parse_verb(text: &str) -> Result<String, RequestError> {
     }
 }
 
+/// The verbs `kubectl auth can-i` knows for a resource (its `resourceVerbs`).
+const RESOURCE_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "impersonate",
+    "*",
+    "approve",
+    "sign",
+    "escalate",
+    "attest",
+];
+
+/// The verbs it knows for a non-resource URL (its `nonResourceURLVerbs`).
+const NON_RESOURCE_VERBS: &[&str] = &[
+    "get", "put", "post", "head", "options", "delete", "patch", "*",
+];
+
+/// kubectl's warning for a verb it does not know (`verb 'gte' is not a known verb`), with the
+/// nearest known verb when one is close. The request is still asked: RBAC compares verbs as
+/// strings and a `*` rule matches any.
+pub fn unknown_verb_warning(verb: &str, non_resource: bool) -> Option<String> {
+    let known = if non_resource {
+        NON_RESOURCE_VERBS
+    } else {
+        RESOURCE_VERBS
+    };
+    if known.contains(&verb) {
+        return None;
+    }
+    let nearest = known
+        .iter()
+        .filter(|k| **k != "*")
+        .map(|k| (crate::index::catalog::edit_distance(k, verb), *k))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    Some(match nearest {
+        Some((_, k)) => format!("verb '{verb}' is not a known verb; did you mean '{k}'?"),
+        None => format!("verb '{verb}' is not a known verb"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::identity::SERVICE_ACCOUNTS;
+
+    #[test]
+    fn unknown_verbs_are_named_with_the_nearest_known_one() {
+        assert_eq!(
+            unknown_verb_warning("gte", false).as_deref(),
+            Some("verb 'gte' is not a known verb; did you mean 'get'?")
+        );
+        assert_eq!(
+            unknown_verb_warning("frobnicate", false).as_deref(),
+            Some("verb 'frobnicate' is not a known verb")
+        );
+        assert_eq!(unknown_verb_warning("escalate", false), None);
+        assert_eq!(unknown_verb_warning("post", true), None);
+        assert!(unknown_verb_warning("post", false).is_some());
+        assert!(unknown_verb_warning("list", true).is_some());
+    }
 
     #[test]
     fn subjects_parse() {

@@ -99,16 +99,8 @@ pub fn action(access: &Access, state: &State) -> Action {
                     .resolve(&resource.resource, None, sub, namespace)
                 {
                     Ok(r) => (r.resource.group, r.resource.resource),
-                    // Unknown: asked as written, in the core group. Shared with a CRD: the
-                    // built-in resource of that plural comes first.
-                    Err(_) => (
-                        state
-                            .catalog
-                            .builtin_group(&resource.resource)
-                            .unwrap_or_default()
-                            .to_string(),
-                        resource.resource.clone(),
-                    ),
+                    // Unknown or ambiguous: asked as written, in the core group.
+                    Err(_) => (String::new(), resource.resource.clone()),
                 }
             };
             Action::resource(
