@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use kubesim::dsl::diagnostic::render_all_plain;
 use kubesim::dsl::{CheckContext, check, parse_file};
+use kubesim::scenario::resolve::FileResolver;
 
 /// Parses and checks `text` (loads resolve against an empty temp dir) and renders every
 /// diagnostic.
@@ -15,7 +16,8 @@ fn diagnose_with(text: &str, known_namespaces: Option<&[&str]>) -> String {
     match parse_file("test.ksim", text) {
         Err(errors) => render_all_plain(&errors),
         Ok(file) => {
-            let mut context = CheckContext::new(dir.path());
+            let resolver = FileResolver::new(dir.path());
+            let mut context = CheckContext::new(&resolver);
             context.known_namespaces =
                 known_namespaces.map(|k| k.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
             let (_, diagnostics) = check(&file, &context);
@@ -183,7 +185,7 @@ fn every_error_is_reported_at_once() {
 #[test]
 fn graphical_rendering_names_the_file() {
     let file = parse_file("test.ksim", "scenario \"s\" {\n  show diff\n}\n").expect("parses");
-    let (_, diagnostics) = check(&file, &CheckContext::new("."));
+    let (_, diagnostics) = check(&file, &CheckContext::new(&FileResolver::new(".")));
     let rendered = diagnostics[0].render_graphical(false, 80);
     assert!(rendered.contains("test.ksim:2:3"), "{rendered}");
     assert!(rendered.contains("show diff"), "{rendered}");

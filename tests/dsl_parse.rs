@@ -5,6 +5,7 @@ use std::path::Path;
 
 use kubesim::dsl::program::{Expectation, StatementKind};
 use kubesim::dsl::{CheckContext, check, parse_file};
+use kubesim::scenario::resolve::FileResolver;
 
 fn data(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,7 +36,7 @@ fn parse_and_check(name: &str) -> kubesim::dsl::Program {
         Err(errors) => panic!("{}", kubesim::dsl::diagnostic::render_all_plain(&errors)),
     };
     let dir = scratch_dir();
-    let (program, diagnostics) = check(&file, &CheckContext::new(dir.path()));
+    let (program, diagnostics) = check(&file, &CheckContext::new(&FileResolver::new(dir.path())));
     assert!(
         diagnostics.is_empty(),
         "{}",

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use kubesim::dsl::{CheckContext, check, diagnostic::render_all_plain, parse_file};
 use kubesim::manifest::{LoadOptions, load_files};
+use kubesim::scenario::resolve::FileResolver;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,7 +32,7 @@ fn dsl_parse_regressions_render_every_diagnostic() {
         let diagnostics = match parse_file("fuzz.ksim", text) {
             Ok(file) => {
                 let base = tempfile::tempdir().unwrap();
-                check(&file, &CheckContext::new(base.path())).1
+                check(&file, &CheckContext::new(&FileResolver::new(base.path()))).1
             }
             Err(diagnostics) => diagnostics,
         };

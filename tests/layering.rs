@@ -257,3 +257,37 @@ fn the_circle_checker_reads_grouped_imports() {
     let paths = paths_after("use super::{compiled::{A, B}, rbac_index::C};", "super::");
     assert_eq!(paths, [vec!["compiled"], vec!["rbac_index", "C"]]);
 }
+
+/// What marks a file as touching the file system or the layers that do: the language
+/// checker is pure, and the scenario runner hands it the files and credentials it needs.
+const SIDE_EFFECTS: &[&str] = &[
+    "std::fs",
+    "crate::authn",
+    "crate::manifest",
+    "read_dir",
+    "globset",
+];
+
+#[test]
+fn the_language_touches_no_file_system() {
+    let dsl = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/dsl");
+    let mut files = Vec::new();
+    rust_files(&dsl, &mut files);
+    files.sort();
+    assert!(files.len() > 5, "only {} files under src/dsl", files.len());
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a readable source file");
+        for marker in SIDE_EFFECTS {
+            if text.contains(marker) {
+                let relative = file.strip_prefix(&dsl).expect("under src/dsl");
+                found.push(format!("dsl/{} mentions {marker}", relative.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the language reaches outside itself:\n{}",
+        found.join("\n")
+    );
+}

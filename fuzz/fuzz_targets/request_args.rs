@@ -3,6 +3,7 @@
 #![no_main]
 
 use kubesim::dsl::{CheckContext, check, parse_file};
+use kubesim::scenario::resolve::FileResolver;
 use kubesim::rbac::query::{parse_resource, parse_subject, parse_verb};
 use libfuzzer_sys::fuzz_target;
 
@@ -30,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(file) = parse_file("access.ksim", &scenario) {
         let base = std::env::temp_dir().join("kubesim-fuzz-empty");
         let _ = std::fs::create_dir_all(&base);
-        let _ = check(&file, &CheckContext::new(base));
+        let _ = check(&file, &CheckContext::new(&FileResolver::new(base)));
     }
 });

@@ -9,6 +9,7 @@ use kubesim::dsl::program::PolicySeverity;
 use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
 use kubesim::scenario::policy::{check_policies, known_namespaces};
+use kubesim::scenario::resolve::FileResolver;
 use kubesim::scenario::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,7 +75,8 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
                 continue;
             }
         };
-        let mut context = CheckContext::new(path.parent().unwrap_or(Path::new(".")));
+        let resolver = FileResolver::new(path.parent().unwrap_or(Path::new(".")));
+        let mut context = CheckContext::new(&resolver);
         context.known_namespaces = Some(namespaces.clone());
         let (program, diagnostics) = check(&file, &context);
         diagnostics

@@ -3,12 +3,13 @@
 //! The checker walks the whole file and collects every problem instead of stopping at the
 //! first: unknown identities, levels, versions, severities and kinds; subjects, resources,
 //! namespaces and labels that are not well formed; duplicate names; `show diff` outside a
-//! what-if; `load`/`apply` patterns that match no file (resolved against
-//! [`CheckContext::base_dir`]); and, as warnings, namespace patterns that match none of the
-//! [`CheckContext::known_namespaces`]. Statements with errors are left out of the program.
+//! what-if; `load`/`apply` patterns that match no file; and, as warnings, namespace patterns
+//! that match none of the [`CheckContext::known_namespaces`]. Statements with errors are left
+//! out of the program. The checker itself reads nothing: files, policy files and credentials
+//! are asked of the [`CheckContext::resolver`], so it can run on text alone.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::dsl::ast::{self, Condition, File, Item, Node, SourceText, Span, SubjectExpr};
@@ -19,10 +20,10 @@ use crate::model::identity::split_service_account_user;
 use crate::model::names;
 
 /// What the checker needs to know about the world outside the file.
-#[derive(Debug, Clone)]
-pub struct CheckContext {
-    /// The directory of the `.ksim` file; `load` and `apply` paths are relative to it.
-    pub base_dir: PathBuf,
+#[derive(Clone)]
+pub struct CheckContext<'a> {
+    /// Answers for the files and credentials the file names, relative to the `.ksim` file.
+    pub resolver: &'a dyn Resolve,
     /// Namespaces present in the manifests, when known; namespace patterns that match none
     /// of them are reported as warnings.
     pub known_namespaces: Option<BTreeSet<String>>,
@@ -30,14 +31,51 @@ pub struct CheckContext {
     pub latest_minor: u64,
 }
 
-impl CheckContext {
-    pub fn new(base_dir: impl Into<PathBuf>) -> Self {
+impl<'a> CheckContext<'a> {
+    pub fn new(resolver: &'a dyn Resolve) -> Self {
         Self {
-            base_dir: base_dir.into(),
+            resolver,
             known_namespaces: None,
             latest_minor: LATEST_KNOWN_MINOR,
         }
     }
+}
+
+/// The outside world as the checker sees it: what a `load`/`apply` pattern matches, whether
+/// an ABAC policy file exists, and whom a credential authenticates as. Every path is written
+/// relative to the `.ksim` file; the implementation decides what that means.
+pub trait Resolve: Sync {
+    /// The files `pattern` (a path, or a glob with `*`, `**`, `?`, `[..]`, `{a,b}`) matches,
+    /// sorted; `Err` with the reason when the glob is not valid.
+    fn files(&self, pattern: &str) -> Result<Vec<PathBuf>, String>;
+
+    /// The regular file at `path`, or `None` when there is none.
+    fn existing_file(&self, path: &str) -> Option<PathBuf>;
+
+    /// Whom `credential` authenticates as; `Err` with the reason when it cannot be read.
+    fn credential(&self, credential: &CredentialFile) -> Result<Authenticated, String>;
+}
+
+/// A credential an `identity NAME = ...` declaration names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialFile {
+    pub kind: ast::CredentialKind,
+    /// As written, relative to the `.ksim` file.
+    pub path: String,
+    /// The kubeconfig context to use; `None`: its current context.
+    pub context: Option<String>,
+}
+
+/// Whom a credential authenticates as, as the apiserver's authenticators would map it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Authenticated {
+    pub user: String,
+    /// In the authenticator's order; the checker sorts them.
+    pub groups: Vec<String>,
+    /// Why the apiserver would not accept the credential, when it would not.
+    pub rejected: Option<String>,
+    /// Things to be careful about, such as an expiry that has passed.
+    pub warnings: Vec<String>,
 }
 
 /// The newest Kubernetes minor version the built-in data describes (v1.37).
@@ -72,7 +110,7 @@ const RESERVED_WORDS: &[&str] = &[
 
 /// Checks a parsed file and lowers it. The diagnostics are sorted by position; the program
 /// should be run only when none of them is an error.
-pub fn check(file: &File, context: &CheckContext) -> (Program, Vec<DslDiagnostic>) {
+pub fn check(file: &File, context: &CheckContext<'_>) -> (Program, Vec<DslDiagnostic>) {
     let mut checker = Checker {
         source: Arc::clone(&file.source),
         context,
@@ -87,7 +125,7 @@ pub fn check(file: &File, context: &CheckContext) -> (Program, Vec<DslDiagnostic
 
 struct Checker<'a> {
     source: Arc<SourceText>,
-    context: &'a CheckContext,
+    context: &'a CheckContext<'a>,
     diagnostics: Vec<DslDiagnostic>,
     identities: BTreeMap<String, Principal>,
 }
@@ -258,32 +296,24 @@ impl Checker<'_> {
         })
     }
 
-    /// The identity a credential file authenticates as (read now, relative to the file), as
-    /// the apiserver's authenticators would map it. Problems with the credential are errors;
+    /// The identity a credential file authenticates as, as the resolver reads it. Problems with the credential are errors;
     /// an expired credential is a warning.
     fn credential_principal(
         &mut self,
         credential: &Node<ast::CredentialExpr>,
     ) -> Option<Principal> {
-        use crate::authn::{AuthOptions, Credential, authenticate};
-        let path = self.context.base_dir.join(&credential.path.node);
-        let path = path.to_string_lossy().to_string();
-        let credential_file = match credential.kind {
-            ast::CredentialKind::Kubeconfig => Credential::Kubeconfig {
-                path,
-                context: credential.context.as_ref().map(|c| c.node.clone()),
-            },
-            ast::CredentialKind::Certificate => Credential::Certificate(path),
-            ast::CredentialKind::Token => Credential::TokenFile(path),
+        let credential_file = CredentialFile {
+            kind: credential.kind,
+            path: credential.path.node.clone(),
+            context: credential.context.as_ref().map(|c| c.node.clone()),
         };
-        let result = authenticate(&credential_file, &AuthOptions::default());
-        let identity = match result {
+        let identity = match self.context.resolver.credential(&credential_file) {
             Ok(identity) => identity,
-            Err(diagnostic) => {
+            Err(reason) => {
                 self.error(
                     credential.path.span,
                     "kubesim::dsl::invalid-credential",
-                    format!("cannot read the credential: {diagnostic}"),
+                    format!("cannot read the credential: {reason}"),
                 );
                 return None;
             }
@@ -910,15 +940,14 @@ impl Checker<'_> {
                 None
             }
             (true, Some(p)) => {
-                let path = self.context.base_dir.join(&p.node);
-                if !path.is_file() {
+                let Some(path) = self.context.resolver.existing_file(&p.node) else {
                     self.error(
                         p.span,
                         "kubesim::dsl::missing-file",
                         format!("the ABAC policy file `{}` does not exist", p.node),
                     );
                     return;
-                }
+                };
                 Some(path)
             }
             (false, None) => None,
@@ -1232,9 +1261,9 @@ impl Checker<'_> {
         }
     }
 
-    /// Resolves a `load`/`apply` path or glob against the base directory.
+    /// The files a `load`/`apply` path or glob names.
     fn resolve_files(&mut self, statement: &str, pattern: &Node<String>) -> Option<Vec<PathBuf>> {
-        match resolve_pattern(&self.context.base_dir, &pattern.node) {
+        match self.context.resolver.files(&pattern.node) {
             Ok(files) if !files.is_empty() => Some(files),
             Ok(_) => {
                 self.error(
@@ -1481,80 +1510,6 @@ fn is_dns_subdomain(text: &str, glob: bool) -> bool {
         names::is_dns1123_subdomain(&text.replace('*', "a"))
     } else {
         names::is_dns1123_subdomain(text)
-    }
-}
-
-/// The deepest directory level a `**` pattern descends to, as a guard against loops through
-/// unusual file systems.
-const MAX_WALK_DEPTH: usize = 64;
-
-/// Files under `base` matching `pattern` (a path or a glob with `*`, `**`, `?`, `[..]`,
-/// `{a,b}`), sorted. A literal path to an existing file or directory matches itself.
-pub fn resolve_pattern(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let pattern_path = Path::new(pattern);
-    // Walk only below the literal prefix of the pattern (and allow `..` there).
-    let mut root = base.to_path_buf();
-    let mut rest: Vec<String> = Vec::new();
-    for component in pattern_path.components() {
-        let text = component.as_os_str().to_string_lossy();
-        let is_glob = text.contains(['*', '?', '[', '{']);
-        if rest.is_empty() && !is_glob {
-            match component {
-                Component::RootDir | Component::Prefix(_) => {
-                    root = PathBuf::from(component.as_os_str())
-                }
-                _ => root.push(component.as_os_str()),
-            }
-        } else {
-            rest.push(text.into_owned());
-        }
-    }
-    if rest.is_empty() {
-        return Ok(if root.exists() {
-            vec![root]
-        } else {
-            Vec::new()
-        });
-    }
-    let glob = globset::GlobBuilder::new(&rest.join("/"))
-        .literal_separator(true)
-        .build()
-        .map_err(|e| e.kind().to_string())?
-        .compile_matcher();
-    let mut found = Vec::new();
-    walk(&root, &root, 0, &glob, &mut found);
-    found.sort();
-    Ok(found)
-}
-
-fn walk(
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    glob: &globset::GlobMatcher,
-    found: &mut Vec<PathBuf>,
-) {
-    if depth > MAX_WALK_DEPTH {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        // `file_type` does not follow symlinks, so a link cycle cannot loop the walk.
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            walk(root, &path, depth + 1, glob, found);
-        } else if let Ok(relative) = path.strip_prefix(root)
-            && glob.is_match(relative)
-        {
-            found.push(path);
-        }
     }
 }
 

@@ -16,7 +16,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 pub use ast::{File, FileId, SourceText, Span};
-pub use check::{CheckContext, check};
+pub use check::{CheckContext, Resolve, check};
 pub use diagnostic::DslDiagnostic;
 pub use program::Program;
 

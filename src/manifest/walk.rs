@@ -1,8 +1,11 @@
 //! Which files to read: explicit files, directories walked recursively for `*.yaml`, `*.yml`
 //! and `*.json` (honouring `.gitignore` and skipping hidden paths unless told otherwise, as
 //! ripgrep does), glob patterns, and `-` for standard input. Always in sorted order.
+//!
+//! The language's `load` and `apply` patterns are globbed here too ([`glob_under`]), relative
+//! to the `.ksim` file and without ignore files: a scenario names exactly what it reads.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
 use ignore::WalkBuilder;
@@ -225,4 +228,79 @@ pub fn glob_files(
     let (mut files, problems) = walk_dir(&base, options, Some(&matcher));
     files.sort();
     Ok((files, problems))
+}
+
+/// The deepest directory level a `**` pattern descends to, as a guard against loops through
+/// unusual file systems.
+const MAX_WALK_DEPTH: usize = 64;
+
+/// Files under `base` matching `pattern` (a path or a glob with `*`, `**`, `?`, `[..]`,
+/// `{a,b}`), sorted. A literal path to an existing file or directory matches itself. Every
+/// entry is seen, hidden or ignored alike; links are matched as files and never descended.
+pub fn glob_under(base: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let pattern_path = Path::new(pattern);
+    // Walk only below the literal prefix of the pattern (and allow `..` there).
+    let mut root = base.to_path_buf();
+    let mut rest: Vec<String> = Vec::new();
+    for component in pattern_path.components() {
+        let text = component.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_glob(&text) {
+            match component {
+                Component::RootDir | Component::Prefix(_) => {
+                    root = PathBuf::from(component.as_os_str())
+                }
+                _ => root.push(component.as_os_str()),
+            }
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    if rest.is_empty() {
+        return Ok(if root.exists() {
+            vec![root]
+        } else {
+            Vec::new()
+        });
+    }
+    let glob = GlobBuilder::new(&rest.join("/"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.kind().to_string())?
+        .compile_matcher();
+    let mut found = Vec::new();
+    walk_every_entry(&root, &root, 0, &glob, &mut found);
+    found.sort();
+    Ok(found)
+}
+
+/// Collects the entries below `dir` whose path relative to `root` matches `glob`.
+fn walk_every_entry(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    glob: &GlobMatcher,
+    found: &mut Vec<PathBuf>,
+) {
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        // `file_type` does not follow symlinks, so a link cycle cannot loop the walk.
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
+        if file_type.is_dir() {
+            walk_every_entry(root, &path, depth + 1, glob, found);
+        } else if let Ok(relative) = path.strip_prefix(root)
+            && glob.is_match(relative)
+        {
+            found.push(path);
+        }
+    }
 }

@@ -9,6 +9,7 @@
 pub mod eval;
 pub mod evidence;
 pub mod policy;
+pub mod resolve;
 pub mod snapshot;
 pub mod state;
 pub mod targets;
@@ -234,7 +235,8 @@ fn run_file_with_progress(
     } else {
         base_dir
     };
-    let (program, diagnostics) = check(&file, &CheckContext::new(&base_dir));
+    let resolver = resolve::FileResolver::new(&base_dir);
+    let (program, diagnostics) = check(&file, &CheckContext::new(&resolver));
     let invalid = diagnostics.iter().any(DslDiagnostic::is_error);
     report.diagnostics = diagnostics;
     if invalid {
