@@ -1,0 +1,318 @@
+//! Scenarios: `load`, `authorization`, `defaults`, expectations and `show` statements, in
+//! order, with duplicate `defaults`, `authorization` and what-if names reported. `load` and
+//! `apply` patterns and the ABAC policy file are resolved through the context's resolver.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::Checker;
+use crate::dsl::ast::{self, Condition, Node, Span};
+use crate::dsl::program::*;
+
+impl Checker<'_> {
+    pub(super) fn scenario(&mut self, block: &ast::ScenarioBlock, span: Span) -> Option<Scenario> {
+        let mut scenario = Scenario {
+            name: block.name.node.clone(),
+            origin: self.origin(span),
+            loads: Vec::new(),
+            defaults: None,
+            authorization: None,
+            statements: Vec::new(),
+        };
+        let mut defaults_span: Option<Span> = None;
+        let mut whatif_names: BTreeMap<String, Span> = BTreeMap::new();
+        for statement in &block.body {
+            let origin = self.origin(statement.span);
+            let kind = match &statement.node {
+                ast::ScenarioStmt::Load(pattern) => {
+                    if let Some(files) = self.resolve_files("load", pattern) {
+                        scenario.loads.push(Load {
+                            pattern: pattern.node.clone(),
+                            files,
+                            origin,
+                        });
+                    }
+                    continue;
+                }
+                ast::ScenarioStmt::Authorization { modes, policy } => {
+                    self.authorization(&mut scenario, modes, policy.as_ref(), statement.span);
+                    continue;
+                }
+                ast::ScenarioStmt::Defaults(version) => {
+                    if let Some(first) = defaults_span {
+                        self.error(
+                            statement.span,
+                            "kubesim::dsl::duplicate-defaults",
+                            "`defaults` is given twice in this scenario",
+                        )
+                        .notes
+                        .push((first, "first given here".into()));
+                    } else {
+                        defaults_span = Some(statement.span);
+                        scenario.defaults = self.version(version);
+                    }
+                    continue;
+                }
+                ast::ScenarioStmt::Expect(condition) => {
+                    self.expectation(condition).map(StatementKind::Expect)
+                }
+                ast::ScenarioStmt::Show(show) => {
+                    if matches!(show, ast::ShowExpr::Diff) {
+                        self.error(
+                            statement.span,
+                            "kubesim::dsl::diff-outside-whatif",
+                            "`show diff` is only meaningful inside a `whatif` block",
+                        )
+                        .help = Some("a diff compares a what-if's state with its scenario's; move this into a `whatif` block".into());
+                        None
+                    } else {
+                        self.show(show).map(StatementKind::Show)
+                    }
+                }
+                ast::ScenarioStmt::WhatIf(whatif) => {
+                    if let Some(first) = whatif_names.get(&whatif.name.node) {
+                        let first = *first;
+                        self.error(
+                            whatif.name.span,
+                            "kubesim::dsl::duplicate-name",
+                            format!(
+                                "whatif `{}` is declared twice in this scenario",
+                                whatif.name.node
+                            ),
+                        )
+                        .notes
+                        .push((first, "first declared here".into()));
+                    } else {
+                        whatif_names.insert(whatif.name.node.clone(), whatif.name.span);
+                    }
+                    Some(StatementKind::WhatIf(self.whatif(whatif)))
+                }
+            };
+            if let Some(kind) = kind {
+                scenario.statements.push(Statement { origin, kind });
+            }
+        }
+        Some(scenario)
+    }
+
+    /// `authorization MODES [abac "FILE"]`: known modes, each once; ABAC with a policy file
+    /// that exists.
+    pub(super) fn authorization(
+        &mut self,
+        scenario: &mut Scenario,
+        modes: &[String],
+        policy: Option<&Node<String>>,
+        span: Span,
+    ) {
+        use crate::authz::Mode;
+        if scenario.authorization.is_some() {
+            self.error(
+                span,
+                "kubesim::dsl::duplicate-authorization",
+                "`authorization` is given twice in this scenario",
+            );
+            return;
+        }
+        let parsed = match Mode::parse_list(&modes.join(",")) {
+            Ok(m) => m,
+            Err(message) => {
+                self.error(span, "kubesim::dsl::invalid-authorization", message);
+                return;
+            }
+        };
+        let abac_policy = match (parsed.contains(&Mode::Abac), policy) {
+            (true, None) => {
+                self.error(
+                    span,
+                    "kubesim::dsl::invalid-authorization",
+                    "authorization mode ABAC needs a policy file: add `abac \"FILE\"`",
+                );
+                return;
+            }
+            (false, Some(p)) => {
+                self.warning(
+                    p.span,
+                    "kubesim::dsl::unused-abac-policy",
+                    "the ABAC policy file is ignored: ABAC is not one of the modes",
+                );
+                None
+            }
+            (true, Some(p)) => {
+                let Some(path) = self.context.resolver.existing_file(&p.node) else {
+                    self.error(
+                        p.span,
+                        "kubesim::dsl::missing-file",
+                        format!("the ABAC policy file `{}` does not exist", p.node),
+                    );
+                    return;
+                };
+                Some(path)
+            }
+            (false, None) => None,
+        };
+        scenario.authorization = Some(Authorization {
+            modes: parsed,
+            abac_policy,
+            origin: self.origin(span),
+        });
+    }
+
+    pub(super) fn expectation(&mut self, condition: &Condition) -> Option<Expectation> {
+        match condition {
+            Condition::Access {
+                subject,
+                allowed,
+                access,
+            } => {
+                let principal = self.principal(subject);
+                let access = self.access(access, false);
+                Some(Expectation::Access {
+                    principal: principal?,
+                    allowed: *allowed,
+                    access: access?,
+                })
+            }
+            Condition::Escalation {
+                subject,
+                reachable,
+                target,
+            } => {
+                let principal = self.principal(subject);
+                let target = self.escalation_target(target);
+                Some(Expectation::Escalation {
+                    principal: principal?,
+                    reachable: *reachable,
+                    target: target?,
+                })
+            }
+            Condition::WhoCan {
+                access,
+                relation,
+                subjects,
+            } => {
+                let access = self.access(access, false);
+                let patterns: Vec<Option<SubjectPattern>> =
+                    subjects.iter().map(|s| self.subject_pattern(s)).collect();
+                Some(Expectation::WhoCan {
+                    access: access?,
+                    relation: *relation,
+                    subjects: patterns.into_iter().collect::<Option<Vec<_>>>()?,
+                })
+            }
+            Condition::WorkloadLevel {
+                workload,
+                outcome,
+                level,
+                version,
+            } => {
+                let workload = self.workload(workload);
+                let level = self.level(level);
+                let version = self.optional_version(version);
+                Some(Expectation::PodSecurity {
+                    workloads: WorkloadSelector::One(workload?),
+                    meets: *outcome == ast::LevelOutcome::Meets,
+                    level: level?,
+                    version: version?,
+                })
+            }
+            Condition::SetLevel {
+                set,
+                outcome,
+                level,
+                version,
+            } => {
+                let workloads = self.workload_set(set);
+                let level = self.level(level);
+                let version = self.optional_version(version);
+                Some(Expectation::PodSecurity {
+                    workloads: workloads?,
+                    meets: *outcome == ast::LevelOutcome::Meets,
+                    level: level?,
+                    version: version?,
+                })
+            }
+            Condition::Admission {
+                namespace,
+                admission,
+                workload,
+            } => {
+                let namespace = self.namespace(namespace, false, true);
+                let workload = self.workload(workload);
+                Some(Expectation::Admission {
+                    namespace: namespace?.0,
+                    admits: *admission == ast::Admission::Admits,
+                    workload: workload?,
+                })
+            }
+            // The grammar only admits this form in policies.
+            Condition::NamespaceEnforces { namespace, .. } => {
+                self.error(
+                    namespace.span,
+                    "kubesim::dsl::policy-only",
+                    "`enforces` is only available in policies",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn show(&mut self, show: &ast::ShowExpr) -> Option<Show> {
+        Some(match show {
+            ast::ShowExpr::WhoCan(access) => Show::WhoCan(self.access(access, false)?),
+            ast::ShowExpr::Access { subject, namespace } => {
+                let principal = self.principal(subject);
+                let namespace = match namespace {
+                    Some(ns) => Some(self.namespace(ns, false, false)?.0),
+                    None => None,
+                };
+                Show::Access {
+                    principal: principal?,
+                    namespace,
+                }
+            }
+            ast::ShowExpr::Pss { namespace } => Show::Pss {
+                namespace: match namespace {
+                    Some(ns) => Some(self.namespace(ns, true, true)?),
+                    None => None,
+                },
+            },
+            ast::ShowExpr::Escalations { from, to } => {
+                let from = from.as_ref().map(|s| self.principal(s));
+                let to = to.as_ref().map(|t| self.escalation_target(t));
+                Show::Escalations {
+                    from: from.map_or(Some(None), |p| p.map(Some))?,
+                    to: to.map_or(Some(None), |t| t.map(Some))?,
+                }
+            }
+            ast::ShowExpr::Diff => Show::Diff,
+        })
+    }
+
+    /// The files a `load`/`apply` path or glob names.
+    pub(super) fn resolve_files(
+        &mut self,
+        statement: &str,
+        pattern: &Node<String>,
+    ) -> Option<Vec<PathBuf>> {
+        match self.context.resolver.files(&pattern.node) {
+            Ok(files) if !files.is_empty() => Some(files),
+            Ok(_) => {
+                self.error(
+                    pattern.span,
+                    "kubesim::dsl::no-match",
+                    format!("`{statement}` pattern `{}` matches no file", pattern.node),
+                )
+                .help = Some("paths are relative to the directory of the .ksim file".into());
+                None
+            }
+            Err(reason) => {
+                self.error(
+                    pattern.span,
+                    "kubesim::dsl::invalid-glob",
+                    format!("`{}` is not a valid glob: {reason}", pattern.node),
+                );
+                None
+            }
+        }
+    }
+}
