@@ -243,4 +243,211 @@ mod tests {
             "system:controller:job-controller"
         ));
     }
+
+    /// A resolver with canned answers: `files` matches by exact pattern, credentials by path;
+    /// anything else matches nothing or cannot be read.
+    #[derive(Default)]
+    struct Canned {
+        files: BTreeMap<&'static str, Vec<PathBuf>>,
+        credentials: BTreeMap<&'static str, Authenticated>,
+    }
+
+    impl Resolve for Canned {
+        fn files(&self, pattern: &str) -> Result<Vec<PathBuf>, String> {
+            if pattern.contains("[") && !pattern.contains("]") {
+                return Err("unclosed character class; missing ']'".into());
+            }
+            Ok(self.files.get(pattern).cloned().unwrap_or_default())
+        }
+
+        fn existing_file(&self, path: &str) -> Option<PathBuf> {
+            self.files.get(path).and_then(|f| f.first().cloned())
+        }
+
+        fn credential(&self, credential: &CredentialFile) -> Result<Authenticated, String> {
+            self.credentials
+                .get(credential.path.as_str())
+                .cloned()
+                .ok_or_else(|| format!("{}: no such file", credential.path))
+        }
+    }
+
+    fn check_text(text: &str, resolver: &Canned) -> (Program, Vec<DslDiagnostic>) {
+        let file = match crate::dsl::parse_file("test.ksim", text) {
+            Ok(file) => file,
+            Err(errors) => panic!("does not parse: {errors:?}"),
+        };
+        check(&file, &CheckContext::new(resolver))
+    }
+
+    fn codes(diagnostics: &[DslDiagnostic]) -> Vec<&'static str> {
+        diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    fn user(name: &str) -> Authenticated {
+        Authenticated {
+            user: name.to_string(),
+            groups: vec!["system:authenticated".into()],
+            ..Authenticated::default()
+        }
+    }
+
+    #[test]
+    fn a_load_takes_the_files_the_resolver_gives() {
+        let mut resolver = Canned::default();
+        resolver
+            .files
+            .insert("rbac/*.yaml", vec![PathBuf::from("rbac/a.yaml")]);
+        let (program, diagnostics) =
+            check_text("scenario \"s\" {\n  load \"rbac/*.yaml\"\n}\n", &resolver);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            program.scenarios[0].loads[0].files,
+            [PathBuf::from("rbac/a.yaml")]
+        );
+    }
+
+    #[test]
+    fn a_load_matching_no_file_is_an_error() {
+        let (program, diagnostics) = check_text(
+            "scenario \"s\" {\n  load \"missing/*.yaml\"\n}\n",
+            &Canned::default(),
+        );
+        assert_eq!(codes(&diagnostics), ["kubesim::dsl::no-match"]);
+        assert_eq!(
+            diagnostics[0].message,
+            "`load` pattern `missing/*.yaml` matches no file"
+        );
+        assert!(program.scenarios[0].loads.is_empty());
+    }
+
+    #[test]
+    fn an_invalid_glob_is_reported_with_the_resolvers_reason() {
+        let (_, diagnostics) = check_text(
+            "scenario \"s\" {\n  whatif \"w\" {\n    apply \"[a.yaml\"\n  }\n}\n",
+            &Canned::default(),
+        );
+        assert_eq!(codes(&diagnostics), ["kubesim::dsl::invalid-glob"]);
+        assert!(
+            diagnostics[0].message.contains("missing ']'"),
+            "{}",
+            diagnostics[0].message
+        );
+    }
+
+    #[test]
+    fn a_credential_that_cannot_be_read_or_is_rejected_is_an_error() {
+        let mut resolver = Canned::default();
+        resolver.credentials.insert(
+            "revoked.token",
+            Authenticated {
+                rejected: Some("the token is not in the token file".into()),
+                ..user("bob")
+            },
+        );
+        let (program, diagnostics) = check_text(
+            "identity gone = token \"missing.token\"\nidentity bob = token \"revoked.token\"\n",
+            &resolver,
+        );
+        assert_eq!(
+            codes(&diagnostics),
+            [
+                "kubesim::dsl::invalid-credential",
+                "kubesim::dsl::invalid-credential"
+            ]
+        );
+        assert_eq!(
+            diagnostics[0].message,
+            "cannot read the credential: missing.token: no such file"
+        );
+        assert_eq!(
+            diagnostics[1].message,
+            "the credential does not authenticate: the token is not in the token file"
+        );
+        assert!(program.identities.is_empty());
+    }
+
+    #[test]
+    fn an_expired_credential_is_a_warning_and_still_declares_the_identity() {
+        let mut resolver = Canned::default();
+        resolver.credentials.insert(
+            "old.crt",
+            Authenticated {
+                warnings: vec![
+                    "the certificate expired on 2020-01-01".into(),
+                    "the certificate has no organization".into(),
+                ],
+                ..user("alice")
+            },
+        );
+        let (program, diagnostics) = check_text("identity alice = cert \"old.crt\"\n", &resolver);
+        assert_eq!(codes(&diagnostics), ["kubesim::dsl::expired-credential"]);
+        assert!(!diagnostics[0].is_error());
+        assert_eq!(
+            program.identities[0].principal.subject,
+            Subject::User("alice".into())
+        );
+    }
+
+    #[test]
+    fn a_service_account_credential_becomes_an_sa_subject() {
+        let mut resolver = Canned::default();
+        resolver.credentials.insert(
+            "ci.kubeconfig",
+            Authenticated {
+                groups: vec![
+                    "system:serviceaccounts:ci".into(),
+                    "system:authenticated".into(),
+                    "system:serviceaccounts".into(),
+                ],
+                ..user("system:serviceaccount:ci:deployer")
+            },
+        );
+        let (program, diagnostics) = check_text(
+            "identity ci = kubeconfig \"ci.kubeconfig\" context \"ci\"\n",
+            &resolver,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let principal = &program.identities[0].principal;
+        assert_eq!(
+            principal.subject,
+            Subject::ServiceAccount {
+                namespace: "ci".into(),
+                name: "deployer".into()
+            }
+        );
+        assert_eq!(
+            principal.user.as_deref(),
+            Some("system:serviceaccount:ci:deployer")
+        );
+        assert_eq!(
+            principal.groups,
+            [
+                "system:authenticated",
+                "system:serviceaccounts",
+                "system:serviceaccounts:ci"
+            ]
+        );
+        assert_eq!(principal.identity.as_deref(), Some("ci"));
+    }
+
+    #[test]
+    fn an_abac_policy_file_must_exist() {
+        let mut resolver = Canned::default();
+        resolver
+            .files
+            .insert("abac.jsonl", vec![PathBuf::from("dir/abac.jsonl")]);
+        let text = |file: &str| {
+            format!("scenario \"s\" {{\n  authorization RBAC,ABAC abac \"{file}\"\n}}\n")
+        };
+        let (program, diagnostics) = check_text(&text("abac.jsonl"), &resolver);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let authorization = program.scenarios[0].authorization.as_ref();
+        assert_eq!(
+            authorization.and_then(|a| a.abac_policy.clone()),
+            Some(PathBuf::from("dir/abac.jsonl"))
+        );
+        let (_, diagnostics) = check_text(&text("other.jsonl"), &resolver);
+        assert_eq!(codes(&diagnostics), ["kubesim::dsl::missing-file"]);
+    }
 }
