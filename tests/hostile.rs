@@ -167,6 +167,31 @@ fn billion_laughs_is_refused_with_a_position() {
     assert!(message.contains("alias bomb"), "{message}");
 }
 
+/// A merge-key (`<<`) bomb of under 1 KB: what aliases replay is bounded by the input's own
+/// size, so the parser stops within the first levels of the bomb (line 5 of 9) instead of
+/// expanding towards a fixed million events.
+#[test]
+fn a_merge_key_bomb_stops_near_the_size_of_its_input() {
+    let case = Case::new();
+    let mut bomb = String::from(
+        "a0: &a0 {k0: v, k1: v, k2: v, k3: v, k4: v, k5: v, k6: v, k7: v, k8: v, k9: v}\n",
+    );
+    for i in 1..9 {
+        let keys: Vec<String> = (0..10).map(|j| format!("m{j}: *a{}", i - 1)).collect();
+        bomb.push_str(&format!(
+            "a{i}: &a{i} {{<<: *a{}, {}}}\n",
+            i - 1,
+            keys.join(", ")
+        ));
+    }
+    assert!(bomb.len() < 1024);
+    case.write("merge-bomb.yaml", &bomb);
+    let (_, out) = case.inventory(SMALL_LIMIT_MIB);
+    let (line, _, message) = single_error_about(&out, &case.display("merge-bomb.yaml"));
+    assert!(message.contains("alias bomb"), "{message}");
+    assert!(line <= 5, "stopped only at line {line}: {message}");
+}
+
 #[test]
 fn twenty_thousand_deep_flow_nesting_in_yaml() {
     let case = Case::new();

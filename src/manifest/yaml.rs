@@ -57,6 +57,12 @@ fn options(text_len: usize) -> Options {
     budget.max_nodes = budget.max_nodes.max(scale);
     budget.max_events = budget.max_events.max(scale * 2);
     budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(scale * 2);
+    // What aliases replay is bounded by the input's own size (a few times over, with a floor
+    // for small files), so a 1 KB alias or merge-key bomb stops in milliseconds.
+    budget.max_recorded_anchor_events =
+        (text_len * 4).clamp(1 << 16, budget.max_recorded_anchor_events);
+    budget.max_recorded_anchor_bytes =
+        (text_len * 16).clamp(1 << 20, budget.max_recorded_anchor_bytes);
     options.budget = Some(budget);
     options
 }
