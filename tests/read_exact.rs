@@ -442,3 +442,18 @@ fn an_unknown_verb_is_warned_about_and_still_asked() {
     let (_, _, err) = run(&["can", "user:bob", "escalate", "roles", "-f", manifests]);
     assert_eq!(err, "");
 }
+
+/// A UTF-8 byte-order mark at the start of a `.ksim` file is not text (YAML and Go's readers
+/// skip it too): the file parses, and positions count from its first visible character.
+#[test]
+fn a_byte_order_mark_starts_no_statement() {
+    let text = "\u{feff}scenario \"bom\" {\n  expect user:a can get pods\n}\n";
+    let file = kubesim::dsl::parse_file("bom.ksim", text).expect("parses");
+    assert_eq!(file.items.len(), 1);
+    let broken = kubesim::dsl::parse_file("bom.ksim", "\u{feff}scenari \"bom\" {}\n").unwrap_err();
+    assert!(
+        broken[0].header().starts_with("bom.ksim:1:1: error: "),
+        "{}",
+        broken[0].header()
+    );
+}

@@ -52,11 +52,18 @@ pub struct SourceText {
 }
 
 impl SourceText {
+    /// A file's text; a leading UTF-8 byte-order mark is not part of it (editors hide it, and
+    /// positions count from the first character shown).
     pub fn new(id: FileId, name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => Arc::from(rest),
+            None => text,
+        };
         Self {
             id,
             name: name.into(),
-            text: text.into(),
+            text,
         }
     }
 
