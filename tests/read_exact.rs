@@ -457,3 +457,101 @@ fn a_byte_order_mark_starts_no_statement() {
         broken[0].header()
     );
 }
+
+/// A generated directory of valid and broken documents in every shape kubectl reads (YAML
+/// streams with `---` and `...`, LF, CRLF and lone-CR line breaks, JSON streams, Lists and
+/// nested Lists, duplicate keys) loads every valid object: the per-kind counts equal what the
+/// generator itself counted while writing.
+#[test]
+fn a_mixed_directory_loses_no_valid_document() {
+    // A small deterministic generator, so the test is the same on every run.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected: std::collections::BTreeMap<String, usize> = Default::default();
+    let unique = std::cell::Cell::new(0usize);
+    let name = || {
+        unique.set(unique.get() + 1);
+        unique.get()
+    };
+    let object = |kind: &str, expected: &mut std::collections::BTreeMap<String, usize>| {
+        let unique = name();
+        *expected.entry(kind.to_string()).or_default() += 1;
+        match kind {
+            "ServiceAccount" => format!(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: sa{unique}, namespace: ns}}\n"
+            ),
+            _ => format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r{unique}, namespace: ns}}\nrules: []\n"
+            ),
+        }
+    };
+    for file in 0..60 {
+        let json = next(4) == 0;
+        let mut text = String::new();
+        for _ in 0..(1 + next(6)) {
+            let kind = if next(2) == 0 {
+                "ServiceAccount"
+            } else {
+                "Role"
+            };
+            if json {
+                match next(3) {
+                    0 => text.push_str("{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\", \"metadata\": {\"name\":\n"),
+                    1 => text.push_str("{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\", \"kind\": \"Role\", \"metadata\": {\"name\": \"dup\"}}\n"),
+                    _ => {
+                        let unique = name();
+                        *expected.entry("ServiceAccount".into()).or_default() += 1;
+                        text.push_str(&format!("{{\"apiVersion\": \"v1\", \"kind\": \"ServiceAccount\", \"metadata\": {{\"name\": \"j{unique}\", \"namespace\": \"ns\"}}}}\n"));
+                    }
+                }
+                continue;
+            }
+            let doc = match next(6) {
+                0 => "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [broken\n".to_string(),
+                1 => "apiVersion: v1\nkind: ServiceAccount\nkind: Role\nmetadata: {name: dup}\n"
+                    .to_string(),
+                2 => {
+                    let items: String = (0..1 + next(3))
+                        .map(|_| {
+                            let item = object(kind, &mut expected);
+                            let mut lines = item.lines();
+                            let first = lines.next().unwrap_or("");
+                            let rest: String = lines.map(|l| format!("  {l}\n")).collect();
+                            format!("- {first}\n{rest}")
+                        })
+                        .collect();
+                    let inner = object("ServiceAccount", &mut expected);
+                    let inner: String = inner.lines().map(|l| format!("      {l}\n")).collect();
+                    let inner = inner.replacen("      ", "    - ", 1);
+                    format!(
+                        "apiVersion: v1\nkind: List\nitems:\n{items}- apiVersion: v1\n  kind: List\n  items:\n{inner}"
+                    )
+                }
+                _ => object(kind, &mut expected),
+            };
+            text.push_str(&doc);
+            text.push_str(if next(3) == 0 { "...\n" } else { "---\n" });
+        }
+        let text = match (json, next(3)) {
+            (false, 1) => text.replace('\n', "\r\n"),
+            (false, 2) => text.replace('\n', "\r"),
+            _ => text,
+        };
+        let name = format!("f{file:02}.{}", if json { "json" } else { "yaml" });
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let loaded = load_paths(
+        &[dir.path().to_string_lossy().to_string()],
+        &LoadOptions::default(),
+    );
+    let counts = loaded.cluster.counts();
+    assert!(expected.values().sum::<usize>() > 150, "{expected:?}");
+    assert_eq!(counts, expected, "{:#?}", messages(&loaded));
+    assert!(loaded.has_errors(), "the broken documents are reported");
+}
