@@ -205,8 +205,8 @@ fn pathological_input_finishes_in_bounded_steps() {
     );
     let started = Instant::now();
     let errors = parse_file("big.ksim", &long_line).expect_err("over the step limit");
-    assert_eq!(errors[0].code, "kubesim::dsl::too-complex");
+    assert_eq!(errors[0].code.as_str(), "kubesim::dsl::too-complex");
     let errors = parse_file("nested.ksim", &nested).expect_err("not the language");
-    assert_eq!(errors[0].code, "kubesim::dsl::syntax");
+    assert_eq!(errors[0].code.as_str(), "kubesim::dsl::syntax");
     assert!(started.elapsed() < Duration::from_secs(60));
 }

@@ -12,6 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::dsl::ast::{SourceText, Span};
+use crate::source::code::Code;
 use crate::source::{Diagnostic, Location, Severity};
 
 /// One problem in a `.ksim` file.
@@ -19,7 +20,7 @@ use crate::source::{Diagnostic, Location, Severity};
 pub struct DslDiagnostic {
     pub severity: Severity,
     /// A stable identifier of the kind of problem, e.g. `kubesim::dsl::unknown-identity`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     /// A short text under the caret; omitted when the message says it all.
     pub label: Option<String>,
@@ -34,7 +35,7 @@ impl DslDiagnostic {
     pub fn error(
         source: &Arc<SourceText>,
         span: Span,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
     ) -> Self {
         Self {
@@ -52,7 +53,7 @@ impl DslDiagnostic {
     pub fn warning(
         source: &Arc<SourceText>,
         span: Span,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
     ) -> Self {
         Self {

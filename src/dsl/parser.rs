@@ -7,6 +7,7 @@
 //! The number of parser steps is bounded by pest's process-global call limit, which the binary
 //! sets once through [`crate::dsl::install_parser_limits`].
 
+use crate::source::code::Code;
 use std::sync::Arc;
 
 use pest::Parser as _;
@@ -32,7 +33,7 @@ pub fn parse(source: Arc<SourceText>) -> Result<File, Vec<DslDiagnostic>> {
             DslDiagnostic::error(
                 &source,
                 Span::new(source.id, 0, 0),
-                "kubesim::dsl::too-large",
+                Code::TooLarge,
                 format!(
                     "the file is larger than {} MiB",
                     MAX_SOURCE_BYTES / (1024 * 1024)
@@ -226,7 +227,7 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
                 return DslDiagnostic::error(
                     source,
                     Span::new(source.id, at, at + 1),
-                    "kubesim::dsl::unterminated-string",
+                    Code::UnterminatedString,
                     "unterminated string",
                 )
                 .with_help("close the string with `\"` on the same line");
@@ -256,7 +257,7 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
             } else {
                 format!("expected {}, found {found_words}", join_or(&expected))
             };
-            DslDiagnostic::error(source, span, "kubesim::dsl::syntax", message)
+            DslDiagnostic::error(source, span, Code::Syntax, message)
         }
         ErrorVariant::CustomError { message } => {
             // pest reports its step and stack budgets as custom errors.
@@ -264,12 +265,12 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
                 DslDiagnostic::error(
                     source,
                     span,
-                    "kubesim::dsl::too-complex",
+                    Code::TooComplex,
                     "the file is too complex to parse (parser step limit reached)",
                 )
                 .with_help("split the file or shorten its longest statements")
             } else {
-                DslDiagnostic::error(source, span, "kubesim::dsl::syntax", message.clone())
+                DslDiagnostic::error(source, span, Code::Syntax, message.clone())
             }
         }
     }
@@ -367,7 +368,7 @@ impl Lowerer {
         self.errors.push(DslDiagnostic::error(
             &self.source,
             span,
-            "kubesim::dsl::internal",
+            Code::Internal,
             "internal error: the parser produced an unexpected tree here",
         ));
     }
@@ -422,7 +423,7 @@ impl Lowerer {
                         DslDiagnostic::error(
                             &self.source,
                             span,
-                            "kubesim::dsl::bad-escape",
+                            Code::BadEscape,
                             format!("unknown escape `\\{other}` in a string"),
                         )
                         .with_help(

@@ -3,6 +3,7 @@
 //! Every stage reports problems as [`Diagnostic`] values that carry a [`Location`]; nothing in the
 //! library prints. The CLI renders them as `FILE:LINE:COL: error: message`.
 
+pub mod code;
 mod path;
 mod quote;
 

@@ -6,6 +6,7 @@ use super::{Checker, CredentialFile};
 use crate::dsl::ast::{self, Node, Span, SubjectExpr};
 use crate::dsl::program::*;
 use crate::model::identity::split_service_account_user;
+use crate::source::code::Code;
 
 /// Words that cannot name an identity because statements starting with them mean something
 /// else.
@@ -40,7 +41,7 @@ impl Checker<'_> {
         if RESERVED_WORDS.contains(&name.node.as_str()) {
             self.error(
                 name.span,
-                "kubesim::dsl::reserved-word",
+                Code::ReservedWord,
                 format!(
                     "`{}` is a reserved word and cannot name an identity",
                     name.node
@@ -62,7 +63,7 @@ impl Checker<'_> {
             _ => {
                 self.error(
                     subject_node.span,
-                    "kubesim::dsl::invalid-subject",
+                    Code::InvalidSubject,
                     "an identity is declared from a `user:`, `group:` or `sa:` subject",
                 );
                 None
@@ -74,7 +75,7 @@ impl Checker<'_> {
                 if !matches!(subject, Subject::User(_)) {
                     self.error(
                         subject_node.span,
-                        "kubesim::dsl::invalid-subject",
+                        Code::InvalidSubject,
                         "only a `user:` identity can list groups",
                     )
                     .help = Some(
@@ -83,11 +84,7 @@ impl Checker<'_> {
                 }
                 for group in groups {
                     if group.node.is_empty() {
-                        self.error(
-                            group.span,
-                            "kubesim::dsl::invalid-subject",
-                            "empty group name",
-                        );
+                        self.error(group.span, Code::InvalidSubject, "empty group name");
                     }
                 }
                 groups.iter().map(|g| g.node.clone()).collect()
@@ -118,7 +115,7 @@ impl Checker<'_> {
             Err(reason) => {
                 self.error(
                     credential.path.span,
-                    "kubesim::dsl::invalid-credential",
+                    Code::InvalidCredential,
                     format!("cannot read the credential: {reason}"),
                 );
                 return None;
@@ -127,17 +124,13 @@ impl Checker<'_> {
         if let Some(reason) = &identity.rejected {
             self.error(
                 credential.span,
-                "kubesim::dsl::invalid-credential",
+                Code::InvalidCredential,
                 format!("the credential does not authenticate: {reason}"),
             );
             return None;
         }
         for warning in identity.warnings.iter().filter(|w| w.contains("expired")) {
-            self.warning(
-                credential.span,
-                "kubesim::dsl::expired-credential",
-                warning.clone(),
-            );
+            self.warning(credential.span, Code::ExpiredCredential, warning.clone());
         }
         let subject = match split_service_account_user(&identity.user) {
             Some((namespace, name)) => Subject::ServiceAccount {
@@ -166,7 +159,7 @@ impl Checker<'_> {
                 );
                 self.error(
                     span,
-                    "kubesim::dsl::unknown-identity",
+                    Code::UnknownIdentity,
                     format!("unknown identity `{name}`"),
                 )
                 .help = Some(help);

@@ -19,6 +19,7 @@ mod scenario;
 mod subjects;
 mod whatif;
 
+use crate::source::code::Code;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -113,12 +114,7 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(
-        &mut self,
-        span: Span,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> &mut DslDiagnostic {
+    fn error(&mut self, span: Span, code: Code, message: impl Into<String>) -> &mut DslDiagnostic {
         self.diagnostics
             .push(DslDiagnostic::error(&self.source, span, code, message));
         // Just pushed, so the list is not empty.
@@ -129,7 +125,7 @@ impl Checker<'_> {
     fn warning(
         &mut self,
         span: Span,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
     ) -> &mut DslDiagnostic {
         self.diagnostics
@@ -165,7 +161,7 @@ impl Checker<'_> {
                 let first = *first;
                 self.error(
                     name.span,
-                    "kubesim::dsl::duplicate-name",
+                    Code::DuplicateName,
                     format!("{what} `{}` is declared twice", name.node),
                 )
                 .notes
@@ -280,7 +276,7 @@ mod tests {
         check(&file, &CheckContext::new(resolver))
     }
 
-    fn codes(diagnostics: &[DslDiagnostic]) -> Vec<&'static str> {
+    fn codes(diagnostics: &[DslDiagnostic]) -> Vec<Code> {
         diagnostics.iter().map(|d| d.code).collect()
     }
 
@@ -313,7 +309,7 @@ mod tests {
             "scenario \"s\" {\n  load \"missing/*.yaml\"\n}\n",
             &Canned::default(),
         );
-        assert_eq!(codes(&diagnostics), ["kubesim::dsl::no-match"]);
+        assert_eq!(codes(&diagnostics), [Code::NoMatch]);
         assert_eq!(
             diagnostics[0].message,
             "`load` pattern `missing/*.yaml` matches no file"
@@ -327,7 +323,7 @@ mod tests {
             "scenario \"s\" {\n  whatif \"w\" {\n    apply \"[a.yaml\"\n  }\n}\n",
             &Canned::default(),
         );
-        assert_eq!(codes(&diagnostics), ["kubesim::dsl::invalid-glob"]);
+        assert_eq!(codes(&diagnostics), [Code::InvalidGlob]);
         assert!(
             diagnostics[0].message.contains("missing ']'"),
             "{}",
@@ -351,10 +347,7 @@ mod tests {
         );
         assert_eq!(
             codes(&diagnostics),
-            [
-                "kubesim::dsl::invalid-credential",
-                "kubesim::dsl::invalid-credential"
-            ]
+            [Code::InvalidCredential, Code::InvalidCredential]
         );
         assert_eq!(
             diagnostics[0].message,
@@ -381,7 +374,7 @@ mod tests {
             },
         );
         let (program, diagnostics) = check_text("identity alice = cert \"old.crt\"\n", &resolver);
-        assert_eq!(codes(&diagnostics), ["kubesim::dsl::expired-credential"]);
+        assert_eq!(codes(&diagnostics), [Code::ExpiredCredential]);
         assert!(!diagnostics[0].is_error());
         assert_eq!(
             program.identities[0].principal.subject,
@@ -448,6 +441,6 @@ mod tests {
             Some(PathBuf::from("dir/abac.jsonl"))
         );
         let (_, diagnostics) = check_text(&text("other.jsonl"), &resolver);
-        assert_eq!(codes(&diagnostics), ["kubesim::dsl::missing-file"]);
+        assert_eq!(codes(&diagnostics), [Code::MissingFile]);
     }
 }

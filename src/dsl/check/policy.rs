@@ -4,6 +4,7 @@
 use super::Checker;
 use crate::dsl::ast::{self, Condition, Node, Span};
 use crate::dsl::program::*;
+use crate::source::code::Code;
 
 impl Checker<'_> {
     pub(super) fn policy(&mut self, block: &ast::PolicyBlock, span: Span) -> Option<Policy> {
@@ -14,7 +15,7 @@ impl Checker<'_> {
                 None => {
                     self.error(
                         word.span,
-                        "kubesim::dsl::unknown-severity",
+                        Code::UnknownSeverity,
                         format!("unknown severity `{}`", word.node),
                     )
                     .help = Some("severities are low, medium, high and critical".into());
@@ -148,7 +149,7 @@ impl Checker<'_> {
             Condition::WhoCan { .. } | Condition::Admission { .. } => {
                 self.error(
                     rule.condition.span,
-                    "kubesim::dsl::scenario-only",
+                    Code::ScenarioOnly,
                     "this form is only available in scenarios",
                 );
                 return None;
@@ -189,7 +190,7 @@ impl Checker<'_> {
                 };
                 self.error(
                     exception.span,
-                    "kubesim::dsl::exception-mismatch",
+                    Code::ExceptionMismatch,
                     format!("this rule can only except {expected}"),
                 );
                 exceptions_ok = false;

@@ -6,6 +6,7 @@ use super::{Checker, is_dns_label, is_dns_subdomain};
 use crate::dsl::ast::{self, Node};
 use crate::dsl::program::*;
 use crate::model::WorkloadKind;
+use crate::source::code::Code;
 
 impl Checker<'_> {
     pub(super) fn namespace(
@@ -18,7 +19,7 @@ impl Checker<'_> {
         if text.contains('*') && !allow_glob {
             self.error(
                 ns.span,
-                "kubesim::dsl::pattern-not-allowed",
+                Code::PatternNotAllowed,
                 format!("`{text}` is a pattern, but one namespace is needed here"),
             )
             .help = Some("globs in namespaces belong in policies and workload sets".into());
@@ -27,7 +28,7 @@ impl Checker<'_> {
         if !is_dns_label(text, allow_glob) {
             self.error(
                 ns.span,
-                "kubesim::dsl::invalid-namespace",
+                Code::InvalidNamespace,
                 format!("`{text}` is not a valid namespace name"),
             )
             .help = Some(
@@ -47,7 +48,7 @@ impl Checker<'_> {
             };
             self.warning(
                 ns.span,
-                "kubesim::dsl::no-such-namespace",
+                Code::NoSuchNamespace,
                 format!("{what} `{text}` matches no namespace in the manifests"),
             );
         }
@@ -59,7 +60,7 @@ impl Checker<'_> {
         if parsed.is_none() {
             self.error(
                 level.span,
-                "kubesim::dsl::unknown-level",
+                Code::UnknownLevel,
                 format!("unknown level `{}`", level.node),
             )
             .help = Some("levels are privileged, baseline and restricted".into());
@@ -73,7 +74,7 @@ impl Checker<'_> {
             Some(Version::V1(minor)) if minor > latest => {
                 self.warning(
                     version.span,
-                    "kubesim::dsl::future-version",
+                    Code::FutureVersion,
                     format!(
                         "`{}` is newer than the newest version kubesim knows (v1.{latest}); it is evaluated as latest",
                         version.node
@@ -85,7 +86,7 @@ impl Checker<'_> {
             None => {
                 self.error(
                     version.span,
-                    "kubesim::dsl::unknown-version",
+                    Code::UnknownVersion,
                     format!("unknown version `{}`", version.node),
                 )
                 .help = Some(format!("write v1.N (v1.0 to v1.{latest}) or latest"));
@@ -112,7 +113,7 @@ impl Checker<'_> {
                 checker
                     .error(
                         node.span,
-                        "kubesim::dsl::invalid-resource",
+                        Code::InvalidResource,
                         format!("`{text}` is not a valid {what}: `*` must stand alone"),
                     )
                     .help = Some(
@@ -133,7 +134,7 @@ impl Checker<'_> {
                 checker
                     .error(
                         node.span,
-                        "kubesim::dsl::invalid-resource",
+                        Code::InvalidResource,
                         format!("`{text}` is not a valid {what}"),
                     )
                     .help = Some(
@@ -180,7 +181,7 @@ impl Checker<'_> {
                 if !path_ok {
                     self.error(
                         path.span,
-                        "kubesim::dsl::invalid-url",
+                        Code::InvalidUrl,
                         format!("`{}` is not a valid URL path", path.node),
                     )
                     .help = Some(
@@ -210,7 +211,7 @@ impl Checker<'_> {
                 if let Some(name) = name
                     && name.node.is_empty()
                 {
-                    self.error(name.span, "kubesim::dsl::invalid-name", "empty object name");
+                    self.error(name.span, Code::InvalidName, "empty object name");
                     return None;
                 }
                 Some(Access::Resource {
@@ -228,7 +229,7 @@ impl Checker<'_> {
         if verb.node != "*" && verb.node.chars().any(|c| c.is_ascii_uppercase()) {
             self.error(
                 verb.span,
-                "kubesim::dsl::invalid-verb",
+                Code::InvalidVerb,
                 format!("`{}` is not a valid verb", verb.node),
             )
             .help = Some(format!(
@@ -246,7 +247,7 @@ impl Checker<'_> {
             let kinds: Vec<&str> = WorkloadKind::ALL.iter().map(|k| k.word()).collect();
             self.error(
                 expr.kind.span,
-                "kubesim::dsl::unknown-kind",
+                Code::UnknownKind,
                 format!("unknown workload kind `{}`", expr.kind.node),
             )
             .help = Some(format!("workload kinds are {}", kinds.join(", ")));
@@ -256,7 +257,7 @@ impl Checker<'_> {
         if !name_ok {
             self.error(
                 expr.name.span,
-                "kubesim::dsl::invalid-name",
+                Code::InvalidName,
                 format!("`{}` is not a valid object name", expr.name.node),
             );
         }

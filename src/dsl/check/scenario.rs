@@ -2,6 +2,7 @@
 //! order, with duplicate `defaults`, `authorization` and what-if names reported. `load` and
 //! `apply` patterns and the ABAC policy file are resolved through the context's resolver.
 
+use crate::source::code::Code;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ impl Checker<'_> {
                     if let Some(first) = defaults_span {
                         self.error(
                             statement.span,
-                            "kubesim::dsl::duplicate-defaults",
+                            Code::DuplicateDefaults,
                             "`defaults` is given twice in this scenario",
                         )
                         .notes
@@ -60,7 +61,7 @@ impl Checker<'_> {
                     if matches!(show, ast::ShowExpr::Diff) {
                         self.error(
                             statement.span,
-                            "kubesim::dsl::diff-outside-whatif",
+                            Code::DiffOutsideWhatif,
                             "`show diff` is only meaningful inside a `whatif` block",
                         )
                         .help = Some("a diff compares a what-if's state with its scenario's; move this into a `whatif` block".into());
@@ -74,7 +75,7 @@ impl Checker<'_> {
                         let first = *first;
                         self.error(
                             whatif.name.span,
-                            "kubesim::dsl::duplicate-name",
+                            Code::DuplicateName,
                             format!(
                                 "whatif `{}` is declared twice in this scenario",
                                 whatif.name.node
@@ -108,7 +109,7 @@ impl Checker<'_> {
         if scenario.authorization.is_some() {
             self.error(
                 span,
-                "kubesim::dsl::duplicate-authorization",
+                Code::DuplicateAuthorization,
                 "`authorization` is given twice in this scenario",
             );
             return;
@@ -116,7 +117,7 @@ impl Checker<'_> {
         let parsed = match Mode::parse_list(&modes.join(",")) {
             Ok(m) => m,
             Err(message) => {
-                self.error(span, "kubesim::dsl::invalid-authorization", message);
+                self.error(span, Code::InvalidAuthorization, message);
                 return;
             }
         };
@@ -124,7 +125,7 @@ impl Checker<'_> {
             (true, None) => {
                 self.error(
                     span,
-                    "kubesim::dsl::invalid-authorization",
+                    Code::InvalidAuthorization,
                     "authorization mode ABAC needs a policy file: add `abac \"FILE\"`",
                 );
                 return;
@@ -132,7 +133,7 @@ impl Checker<'_> {
             (false, Some(p)) => {
                 self.warning(
                     p.span,
-                    "kubesim::dsl::unused-abac-policy",
+                    Code::UnusedAbacPolicy,
                     "the ABAC policy file is ignored: ABAC is not one of the modes",
                 );
                 None
@@ -141,7 +142,7 @@ impl Checker<'_> {
                 let Some(path) = self.context.resolver.existing_file(&p.node) else {
                     self.error(
                         p.span,
-                        "kubesim::dsl::missing-file",
+                        Code::MissingFile,
                         format!("the ABAC policy file `{}` does not exist", p.node),
                     );
                     return;
@@ -248,7 +249,7 @@ impl Checker<'_> {
             Condition::NamespaceEnforces { namespace, .. } => {
                 self.error(
                     namespace.span,
-                    "kubesim::dsl::policy-only",
+                    Code::PolicyOnly,
                     "`enforces` is only available in policies",
                 );
                 None
@@ -299,7 +300,7 @@ impl Checker<'_> {
             Ok(_) => {
                 self.error(
                     pattern.span,
-                    "kubesim::dsl::no-match",
+                    Code::NoMatch,
                     format!("`{statement}` pattern `{}` matches no file", pattern.node),
                 )
                 .help = Some("paths are relative to the directory of the .ksim file".into());
@@ -308,7 +309,7 @@ impl Checker<'_> {
             Err(reason) => {
                 self.error(
                     pattern.span,
-                    "kubesim::dsl::invalid-glob",
+                    Code::InvalidGlob,
                     format!("`{}` is not a valid glob: {reason}", pattern.node),
                 );
                 None

@@ -6,6 +6,7 @@ use super::{Checker, is_dns_label, is_dns_subdomain};
 use crate::dsl::ast::{self, Node, Span, SubjectExpr};
 use crate::dsl::program::*;
 use crate::model::names;
+use crate::source::code::Code;
 
 /// Where a subject appears decides what it may be.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ impl Checker<'_> {
             SubjectExpr::Any(kind) => {
                 self.error(
                     expr.span,
-                    "kubesim::dsl::pattern-not-allowed",
+                    Code::PatternNotAllowed,
                     format!("`any {}` names many subjects, but one is needed here", kind.word()),
                 )
                 .help = Some("write one subject such as user:alice; patterns belong in policies and who-can lists".into());
@@ -81,7 +82,7 @@ impl Checker<'_> {
         if usage == SubjectUse::Concrete && name.node.contains('*') {
             self.error(
                 name.span,
-                "kubesim::dsl::pattern-not-allowed",
+                Code::PatternNotAllowed,
                 format!(
                     "`{}` is a pattern, but one subject is needed here",
                     self.source.slice(span)
@@ -92,7 +93,7 @@ impl Checker<'_> {
         }
         match prefixed.prefix.node.as_str() {
             "user" | "group" if name.node.is_empty() => {
-                self.error(span, "kubesim::dsl::invalid-subject", "empty subject name");
+                self.error(span, Code::InvalidSubject, "empty subject name");
                 None
             }
             "user" => Some(SubjectPattern::User(NamePattern(name.node.clone()))),
@@ -113,7 +114,7 @@ impl Checker<'_> {
                     _ => {
                         self.error(
                             name.span,
-                            "kubesim::dsl::invalid-subject",
+                            Code::InvalidSubject,
                             format!("`{}` is not a service account", self.source.slice(span)),
                         )
                         .help = Some("write sa:NAMESPACE/NAME, e.g. sa:kube-system/default".into());
@@ -124,7 +125,7 @@ impl Checker<'_> {
             "serviceaccount" => {
                 self.error(
                     prefixed.prefix.span,
-                    "kubesim::dsl::invalid-subject",
+                    Code::InvalidSubject,
                     "service accounts are written `sa:NAMESPACE/NAME`",
                 );
                 None
@@ -135,12 +136,8 @@ impl Checker<'_> {
                 } else {
                     format!("unknown subject kind `{other}:`")
                 };
-                self.error(
-                    prefixed.prefix.span,
-                    "kubesim::dsl::invalid-subject",
-                    message,
-                )
-                .help = Some("subjects are user:NAME, group:NAME or sa:NAMESPACE/NAME".into());
+                self.error(prefixed.prefix.span, Code::InvalidSubject, message)
+                    .help = Some("subjects are user:NAME, group:NAME or sa:NAMESPACE/NAME".into());
                 None
             }
         }
@@ -174,7 +171,7 @@ impl Checker<'_> {
                         _ => {
                             self.error(
                                 name.span,
-                                "kubesim::dsl::invalid-role",
+                                Code::InvalidRole,
                                 format!("`{}` is not a role", self.source.slice(expr.span)),
                             )
                             .help = Some("write role:NAMESPACE/NAME or clusterrole:NAME".into());
@@ -191,7 +188,7 @@ impl Checker<'_> {
     pub(super) fn invalid_role_name(&mut self, name: &Node<String>) {
         self.error(
             name.span,
-            "kubesim::dsl::invalid-role",
+            Code::InvalidRole,
             format!("`{}` is not a valid role name", name.node),
         );
     }

@@ -5,6 +5,7 @@ use super::{Checker, is_dns_subdomain};
 use crate::dsl::ast::{self};
 use crate::dsl::program::*;
 use crate::model::names;
+use crate::source::code::Code;
 
 impl Checker<'_> {
     pub(super) fn whatif(&mut self, block: &ast::WhatIfBlock) -> WhatIf {
@@ -50,7 +51,7 @@ impl Checker<'_> {
                     other => {
                         self.error(
                             role.prefix.span,
-                            "kubesim::dsl::invalid-role",
+                            Code::InvalidRole,
                             format!("`{other}:` is not a role kind"),
                         )
                         .help = Some("bind to role:NAME in NAMESPACE or clusterrole:NAME".into());
@@ -64,7 +65,7 @@ impl Checker<'_> {
                 if role_kind == RoleKind::Role && namespace.is_none() {
                     self.error(
                         role.span,
-                        "kubesim::dsl::role-needs-namespace",
+                        Code::RoleNeedsNamespace,
                         "binding a `role:` needs `in NAMESPACE`",
                     )
                     .help = Some("a Role exists in one namespace; use clusterrole: for a cluster-wide binding".into());
@@ -89,7 +90,7 @@ impl Checker<'_> {
                 let Some(object_kind) = ObjectKind::parse(&kind.node) else {
                     self.error(
                         kind.span,
-                        "kubesim::dsl::unknown-kind",
+                        Code::UnknownKind,
                         format!("unknown kind `{}`", kind.node),
                     )
                     .help = Some("kinds are role, clusterrole, rolebinding, clusterrolebinding, serviceaccount, namespace, secret and the workload kinds".into());
@@ -99,7 +100,7 @@ impl Checker<'_> {
                     (true, None) => {
                         self.error(
                             name.span,
-                            "kubesim::dsl::missing-namespace",
+                            Code::MissingNamespace,
                             format!(
                                 "a {} is namespaced: write NAMESPACE/{}",
                                 object_kind.kind(),
@@ -111,7 +112,7 @@ impl Checker<'_> {
                     (false, Some(ns)) => {
                         self.error(
                             ns.span,
-                            "kubesim::dsl::unexpected-namespace",
+                            Code::UnexpectedNamespace,
                             format!(
                                 "a {} is cluster-scoped and has no namespace",
                                 object_kind.kind()
@@ -129,7 +130,7 @@ impl Checker<'_> {
                 {
                     self.error(
                         name.span,
-                        "kubesim::dsl::invalid-name",
+                        Code::InvalidName,
                         format!("`{}` is not a valid object name", name.node),
                     );
                     return None;
@@ -148,7 +149,7 @@ impl Checker<'_> {
                     if !names::is_qualified_name(&change.key.node) {
                         self.error(
                             change.key.span,
-                            "kubesim::dsl::invalid-label",
+                            Code::InvalidLabel,
                             format!("`{}` is not a valid label key", change.key.node),
                         )
                         .help = Some(
@@ -160,7 +161,7 @@ impl Checker<'_> {
                     if !names::is_label_value(&change.value.node) {
                         self.error(
                             change.value.span,
-                            "kubesim::dsl::invalid-label",
+                            Code::InvalidLabel,
                             format!("`{}` is not a valid label value", change.value.node),
                         );
                         ok = false;
