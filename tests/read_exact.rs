@@ -111,6 +111,13 @@ fn an_object_without_a_name_is_refused() {
     assert!(loaded.cluster.cluster_role_bindings.is_empty());
     assert_eq!(loaded.cluster.service_accounts.len(), 2);
 
+    // A kind kubesim does not evaluate is not judged: the file may not be an API object at all.
+    let kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n";
+    let loaded =
+        kubesim::manifest::load_str("kubeconfig.yaml", kubeconfig, &LoadOptions::default());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded));
+    assert_eq!(loaded.cluster.skipped.get("Config"), Some(&1));
+
     let file = format!("{DIR}/unnamed.yaml");
     let (code, out, err) = run(&[
         "can",

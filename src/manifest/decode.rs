@@ -331,21 +331,6 @@ fn decode_object(
         ));
         return;
     }
-    // A name of the wrong type is the typed decoder's error, not a missing name.
-    let named = |field: &str| {
-        map.get("metadata")
-            .and_then(|m| m.get(field))
-            .is_some_and(|n| !n.is_null() && n.as_str() != Some(""))
-    };
-    if !named("name") && !named("generateName") {
-        // The apiserver's ValidateObjectMeta: the object is refused, so it is not used.
-        let path = FieldPath::default().key("metadata");
-        diagnostics.push(Diagnostic::error(
-            ctx.spans(spans, &origin).locate_key(&origin, &path),
-            format!("{kind}: metadata.name: Required value: name or generateName is required"),
-        ));
-        return;
-    }
     let Some(known) = KnownKind::from_kind(&kind) else {
         if let Some(meant) = kind_in_other_case(&kind) {
             // The apiserver has no kind of that spelling: it refuses the object.
@@ -381,6 +366,23 @@ fn decode_object(
         *cluster.skipped.entry(kind).or_insert(0) += 1;
         return;
     };
+    // A name of the wrong type is the typed decoder's error, not a missing name.
+    let named = |field: &str| {
+        map.get("metadata")
+            .and_then(|m| m.get(field))
+            .is_some_and(|n| !n.is_null() && n.as_str() != Some(""))
+    };
+    if !named("name") && !named("generateName") {
+        // The apiserver's ValidateObjectMeta: the object is refused, so it is not used. (Only
+        // the kinds kubesim evaluates are judged: another file may not be an API object at all,
+        // a kubeconfig say.)
+        let path = FieldPath::default().key("metadata");
+        diagnostics.push(Diagnostic::error(
+            ctx.spans(spans, &origin).locate_key(&origin, &path),
+            format!("{kind}: metadata.name: Required value: name or generateName is required"),
+        ));
+        return;
+    }
     let current = known.current_api_version();
     if api_version != current {
         match known.removed_version(&api_version) {
