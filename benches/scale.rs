@@ -17,16 +17,7 @@ use kubesim::manifest::{LoadOptions, load_str, yaml};
 use kubesim::pss::assess::{AssessOptions, assess};
 use kubesim::rbac::{Action, Catalog, who_can};
 
-const VERBS: [&str; 8] = [
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+const VERBS: &[&str] = kubesim::rbac::matrix::DEFAULT_VERBS;
 
 /// Questions asked per iteration of the who-can stage.
 const WHO_CAN_SAMPLE: usize = 1_000;

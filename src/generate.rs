@@ -99,16 +99,7 @@ impl Rng {
     }
 }
 
-const VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+const VERBS: &[&str] = crate::rbac::matrix::DEFAULT_VERBS;
 const RESOURCES: &[(&str, &str)] = &[
     ("", "pods"),
     ("", "pods/log"),

@@ -14,16 +14,7 @@ use crate::model::identity::UserInfo;
 use crate::model::{Action, Request};
 
 /// The verbs rakkess shows by default, plus the rest of the standard resource verbs.
-pub const DEFAULT_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
+pub const DEFAULT_VERBS: &[&str] = super::query::STANDARD_VERBS;
 
 /// A grid of decisions: `cells[row][column]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

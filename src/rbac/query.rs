@@ -232,8 +232,8 @@ pub fn parse_verb(text: &str) -> Result<String, RequestError> {
     }
 }
 
-/// The verbs `kubectl auth can-i` knows for a resource (its `resourceVerbs`).
-const RESOURCE_VERBS: &[&str] = &[
+/// The standard resource verbs, in kubectl's order.
+pub const STANDARD_VERBS: &[&str] = &[
     "get",
     "list",
     "watch",
@@ -242,6 +242,11 @@ const RESOURCE_VERBS: &[&str] = &[
     "patch",
     "delete",
     "deletecollection",
+];
+
+/// The verbs `kubectl auth can-i` knows for a resource (its `resourceVerbs`) beyond the
+/// standard ones.
+const SPECIAL_RESOURCE_VERBS: &[&str] = &[
     "use",
     "bind",
     "impersonate",
@@ -261,10 +266,10 @@ const NON_RESOURCE_VERBS: &[&str] = &[
 /// nearest known verb when one is close. The request is still asked: RBAC compares verbs as
 /// strings and a `*` rule matches any.
 pub fn unknown_verb_warning(verb: &str, non_resource: bool) -> Option<String> {
-    let known = if non_resource {
-        NON_RESOURCE_VERBS
+    let known: Vec<&str> = if non_resource {
+        NON_RESOURCE_VERBS.to_vec()
     } else {
-        RESOURCE_VERBS
+        [STANDARD_VERBS, SPECIAL_RESOURCE_VERBS].concat()
     };
     if known.contains(&verb) {
         return None;
