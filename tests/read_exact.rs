@@ -562,3 +562,18 @@ fn a_mixed_directory_loses_no_valid_document() {
     assert_eq!(counts, expected, "{:#?}", messages(&loaded));
     assert!(loaded.has_errors(), "the broken documents are reported");
 }
+
+/// A binding whose role is missing keeps upstream's error text (`clusterrole… "view" not
+/// found`), and the reports say which binding it comes from, with its file and line.
+#[test]
+fn a_missing_role_is_traced_to_its_binding() {
+    let file = format!("{DIR}/missing-role.yaml");
+    let (_, out, _) = run(&["who-can", "get", "pods", "-f", &file]);
+    assert!(out.ends_with(&format!(
+        "warning: clusterrole.rbac.authorization.k8s.io \"view\" not found (roleRef of ClusterRoleBinding b ({file}:1))\n"
+    )), "{out}");
+    let (_, out, _) = run(&["access", "user:u", "-f", &file]);
+    assert!(out.starts_with(&format!(
+        "Warning: the list may be incomplete: clusterrole.rbac.authorization.k8s.io \"view\" not found\n  clusterrole.rbac.authorization.k8s.io \"view\" not found: roleRef of ClusterRoleBinding b ({file}:1)\n"
+    )), "{out}");
+}

@@ -152,6 +152,31 @@ pub(crate) fn pretty(v: &impl Serialize) -> String {
     s
 }
 
+/// A roleRef error (upstream's text) followed by the binding it comes from.
+fn located_error(index: &RbacIndex, error: &str) -> String {
+    match error_place(index, error) {
+        Some(place) => format!("{error} ({place})"),
+        None => error.to_string(),
+    }
+}
+
+/// `roleRef of ClusterRoleBinding b (file:line)`, and how many other bindings share the error.
+fn error_place(index: &RbacIndex, error: &str) -> Option<String> {
+    let mut bindings = (0..index.bindings.len()).filter(|&id| {
+        index.bindings[id]
+            .role
+            .as_ref()
+            .err()
+            .is_some_and(|e| e == error)
+    });
+    let first = bindings.next()?;
+    let more = match bindings.count() {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    Some(format!("roleRef of {}{more}", binding_text(index, first)))
+}
+
 pub fn binding_text(index: &RbacIndex, id: BindingId) -> String {
     let b = &index.bindings[id];
     object_text(b.kind.as_str(), &b.namespace, &b.name, &b.origin)
@@ -371,7 +396,7 @@ fn rbac_who_can_text(index: &RbacIndex, result: &WhoCan) -> String {
     }
     let mut out = render(&table);
     for e in &result.errors {
-        out.push_str(&format!("warning: {e}\n"));
+        out.push_str(&format!("warning: {}\n", located_error(index, e)));
     }
     out
 }
@@ -672,7 +697,7 @@ pub fn who_can_text(index: &RbacIndex, result: &authz::WhoCan) -> String {
     let mut out = render(&table);
     if let Some(rbac) = &result.rbac {
         for e in &rbac.errors {
-            out.push_str(&format!("warning: {e}\n"));
+            out.push_str(&format!("warning: {}\n", located_error(index, e)));
         }
     }
     out
@@ -711,6 +736,11 @@ pub fn access_text(index: &RbacIndex, rules: &Access) -> String {
             "Warning: the list may be incomplete: {}\n",
             rbac.evaluation_error()
         ));
+        for e in &rbac.errors {
+            if let Some(place) = error_place(index, e) {
+                out.push_str(&format!("  {e}: {place}\n"));
+            }
+        }
     }
     out.push_str(&render_kubectl_list(&list, true));
     if !rules.abac.is_empty() {
