@@ -1,5 +1,6 @@
 //! Loading speed: a generated stream of ~20,000 documents as YAML and as JSON, parsed and
-//! decoded into typed objects, then indexed.
+//! decoded into typed objects, then indexed; and 20,000 pods as one List against the same
+//! pods as separate documents.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubesim::generate::{Format, Shape, cluster_text};
 use kubesim::index::RbacIndex;
 use kubesim::manifest::{LoadOptions, load_str};
+use kubesim::pss::assess::{AssessOptions, assess};
 
 // The allocator of the `kubesim` binary, so figures match what users run.
 #[global_allocator]
@@ -43,5 +45,44 @@ fn load(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, load);
+/// The same pods as one `kind: List` and as a multi-document stream, loaded and judged by
+/// Pod Security with field lines: a List must cost about what its documents cost.
+fn list(c: &mut Criterion) {
+    let pods = 20_000;
+    let pod = |i: usize, indent: &str| {
+        let body = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+        );
+        body.lines()
+            .enumerate()
+            .map(|(n, l)| match n {
+                0 if !indent.is_empty() => format!("- {l}\n"),
+                _ => format!("{indent}{l}\n"),
+            })
+            .collect::<String>()
+    };
+    let list = format!(
+        "apiVersion: v1\nkind: List\nitems:\n{}",
+        (0..pods).map(|i| pod(i, "  ")).collect::<String>()
+    );
+    let stream: String = (0..pods).map(|i| format!("---\n{}", pod(i, ""))).collect();
+    let options = LoadOptions::default();
+    let assess_options = AssessOptions::default();
+    let mut group = c.benchmark_group("list");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(pods as u64));
+    for (name, text) in [("list", &list), ("documents", &stream)] {
+        let loaded = load_str("bench", text, &options);
+        assert_eq!(loaded.cluster.workloads.len(), pods, "{name}");
+        group.bench_function(format!("{name}/{pods}-pods/load+pss"), |b| {
+            b.iter(|| {
+                let loaded = load_str("bench", text, &options);
+                assess(&loaded.cluster, &loaded.sources, &assess_options, None)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, load, list);
 criterion_main!(benches);
