@@ -387,6 +387,11 @@ fn every_reader_stops_at_its_size_limit() {
     );
     let (code, out, _) = run(&["inventory", "-f", &path, "--max-file-size", "1M"]);
     assert_eq!(code, 0, "{out}");
+    // The reader scenarios load their manifests with.
+    assert_eq!(
+        kubesim::manifest::read_file(&file, 2048).unwrap_err(),
+        "the input is larger than the limit of 2 KiB (--max-file-size raises it)"
+    );
 
     let (code, _, err) = run(&["whoami", "--token-file", "/dev/zero"]);
     assert_eq!(code, 2);

@@ -76,6 +76,11 @@ pub fn byte_size(bytes: u64) -> String {
     }
 }
 
+/// Reads a manifest file of at most `limit` bytes; the error is ready to print after its name.
+pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
+    read_input(std::fs::File::open(path), limit)
+}
+
 fn read_input(reader: std::io::Result<impl Read>, limit: u64) -> Result<Vec<u8>, String> {
     match reader
         .map_err(ReadError::Io)

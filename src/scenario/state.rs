@@ -157,7 +157,7 @@ pub fn read_inputs(paths: &[std::path::PathBuf], base_dir: &std::path::Path) -> 
     let read = |path: &std::path::Path| -> InputFile {
         (
             display_path(path, base_dir).into(),
-            std::fs::read(path).map_err(|e| e.to_string()),
+            crate::manifest::read_file(path, crate::manifest::DEFAULT_MAX_FILE_BYTES),
         )
     };
     let mut inputs = Vec::new();
