@@ -59,6 +59,21 @@ impl FileContext<'_> {
     }
 }
 
+/// The evaluated kinds other than workloads, by the name manifests give them.
+const NAMED_KINDS: &[(&str, KnownKind)] = &[
+    ("Role", KnownKind::Role),
+    ("ClusterRole", KnownKind::ClusterRole),
+    ("RoleBinding", KnownKind::RoleBinding),
+    ("ClusterRoleBinding", KnownKind::ClusterRoleBinding),
+    ("ServiceAccount", KnownKind::ServiceAccount),
+    ("Namespace", KnownKind::Namespace),
+    ("Secret", KnownKind::Secret),
+    (
+        "CustomResourceDefinition",
+        KnownKind::CustomResourceDefinition,
+    ),
+];
+
 /// The kinds kubesim evaluates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KnownKind {
@@ -75,19 +90,19 @@ enum KnownKind {
 
 impl KnownKind {
     fn from_kind(kind: &str) -> Option<Self> {
-        Some(match kind {
-            "Role" => KnownKind::Role,
-            "ClusterRole" => KnownKind::ClusterRole,
-            "RoleBinding" => KnownKind::RoleBinding,
-            "ClusterRoleBinding" => KnownKind::ClusterRoleBinding,
-            "ServiceAccount" => KnownKind::ServiceAccount,
-            "Namespace" => KnownKind::Namespace,
-            "Secret" => KnownKind::Secret,
-            "CustomResourceDefinition" => KnownKind::CustomResourceDefinition,
-            other => {
-                KnownKind::Workload(WorkloadKind::ALL.into_iter().find(|k| k.kind() == other)?)
-            }
-        })
+        match NAMED_KINDS.iter().find(|(name, _)| *name == kind) {
+            Some((_, known)) => Some(*known),
+            None => WorkloadKind::ALL
+                .into_iter()
+                .find(|k| k.kind() == kind)
+                .map(KnownKind::Workload),
+        }
+    }
+
+    /// Every kind kubesim evaluates, as the manifests spell it.
+    fn names() -> impl Iterator<Item = &'static str> {
+        let workloads = WorkloadKind::ALL.into_iter().map(WorkloadKind::kind);
+        NAMED_KINDS.iter().map(|(name, _)| *name).chain(workloads)
     }
 
     /// The apiVersion kubesim decodes this kind as.
@@ -153,21 +168,7 @@ impl KnownKind {
 
 /// The built-in kind `kind` is a different spelling of (`deployment` → `Deployment`).
 fn kind_in_other_case(kind: &str) -> Option<&'static str> {
-    const EVALUATED: &[&str] = &[
-        "Role",
-        "ClusterRole",
-        "RoleBinding",
-        "ClusterRoleBinding",
-        "ServiceAccount",
-        "Namespace",
-        "Secret",
-        "CustomResourceDefinition",
-    ];
-    let workloads = WorkloadKind::ALL.into_iter().map(WorkloadKind::kind);
-    EVALUATED
-        .iter()
-        .copied()
-        .chain(workloads)
+    KnownKind::names()
         .chain(CLUSTER_SCOPED_KINDS.iter().copied())
         .find(|known| *known != kind && known.eq_ignore_ascii_case(kind))
 }
@@ -201,17 +202,19 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "VolumeAttachment",
 ];
 
-/// Decodes one document (and, for a List, each of its items) into `cluster`.
+/// Decodes one document (and, for a List, each of its items) into `cluster`. For a List,
+/// returns the field positions parsed to place its items, for the reports to reuse.
 pub(crate) fn decode_document(
     ctx: &FileContext<'_>,
     mut doc: RawDocument,
     cluster: &mut Cluster,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> Option<DocumentSpans> {
     let value = std::mem::take(&mut doc.value);
     // Field positions are found by parsing the document again, once, and only if needed.
     let spans = OnceCell::new();
     let mut lists = vec![(value, Vec::new())];
+    let mut is_list = false;
     // Lists are flattened depth first, items in order, as kubectl's FlattenListVisitor does:
     // a List inside a List is a List too.
     while let Some((value, path)) = lists.pop() {
@@ -230,6 +233,7 @@ pub(crate) fn decode_document(
         }
         match list_items(value) {
             Ok(items) => {
+                is_list = true;
                 let nested = items.into_iter().enumerate().rev().map(|(i, item)| {
                     let mut item_path = path.clone();
                     item_path.push(u32::try_from(i).unwrap_or(u32::MAX));
@@ -247,6 +251,7 @@ pub(crate) fn decode_document(
             )),
         }
     }
+    spans.into_inner().filter(|_| is_list)
 }
 
 enum ListError {

@@ -104,8 +104,8 @@ pub struct Sources {
     lists: Arc<Mutex<HashMap<DocumentKey, Arc<OnceLock<DocumentSpans>>>>>,
 }
 
-/// A document of a file: the file's name and the document's index in it.
-type DocumentKey = (Arc<str>, u32);
+/// A document of a file: the file's name and the byte offset of the document's text.
+type DocumentKey = (Arc<str>, usize);
 
 impl Sources {
     pub fn insert(&mut self, file: Arc<str>, text: Arc<str>) {
@@ -140,7 +140,7 @@ impl Sources {
         let cell = {
             // A poisoned lock only means another thread panicked; the map is still sound.
             let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
-            let key = (origin.file.clone(), origin.document);
+            let key = (origin.file.clone(), origin.offset);
             lists.entry(key).or_default().clone()
         };
         cell.get_or_init(|| DocumentSpans::parse(text, origin))
@@ -149,6 +149,21 @@ impl Sources {
 
     pub fn merge(&mut self, other: Sources) {
         self.texts.extend(other.texts);
+        if Arc::ptr_eq(&self.lists, &other.lists) {
+            return;
+        }
+        let theirs = other.lists.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ours = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        ours.extend(theirs.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+
+    /// Keeps the positions the loader parsed for the Lists of `file` (by document offset), so
+    /// that reports locating the fields of their items do not parse the Lists again.
+    fn keep_list_spans(&self, file: &Arc<str>, spans: Vec<(usize, DocumentSpans)>) {
+        let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
+        for (offset, parsed) in spans {
+            lists.insert((file.clone(), offset), Arc::new(OnceLock::from(parsed)));
+        }
     }
 }
 
@@ -366,24 +381,26 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     // Each piece of the file is decoded as soon as it is parsed, so the parsed values of the
     // whole file never coexist; documents of a piece decode in parallel, and everything is
     // merged back in document order.
-    let decode_piece = |documents: Vec<yaml::RawDocument>| -> (Cluster, Vec<Diagnostic>) {
-        let decoded: Vec<(Cluster, Vec<Diagnostic>)> = documents
+    let decode_piece = |documents: Vec<yaml::RawDocument>| -> DecodedPiece {
+        let decoded: Vec<DecodedPiece> = documents
             .into_par_iter()
             .with_min_len(64)
             .map(|doc| {
-                let mut part = Cluster::default();
-                let mut found = Vec::new();
-                decode::decode_document(&ctx, doc, &mut part, &mut found);
-                (part, found)
+                let mut one = DecodedPiece::default();
+                let offset = doc.offset;
+                let spans =
+                    decode::decode_document(&ctx, doc, &mut one.cluster, &mut one.diagnostics);
+                one.list_spans.extend(spans.map(|s| (offset, s)));
+                one
             })
             .collect();
-        let mut cluster = Cluster::default();
-        let mut diagnostics = Vec::new();
-        for (part, found) in decoded {
-            cluster.extend(part);
-            diagnostics.extend(found);
+        let mut piece = DecodedPiece::default();
+        for one in decoded {
+            piece.cluster.extend(one.cluster);
+            piece.diagnostics.extend(one.diagnostics);
+            piece.list_spans.extend(one.list_spans);
         }
-        (cluster, diagnostics)
+        piece
     };
     let pieces = if is_json {
         parse_json_with(&text, decode_piece)
@@ -403,16 +420,23 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         ));
     }
     let mut cluster = Cluster::default();
+    let mut list_spans = Vec::new();
     for piece in pieces {
-        let (mut part, found) = piece.decoded;
+        let DecodedPiece {
+            cluster: mut part,
+            diagnostics: found,
+            list_spans: spans,
+        } = piece.decoded;
         if piece.index_base > 0 {
             shift_documents(&mut part, piece.index_base);
         }
         cluster.extend(part);
         diagnostics.extend(found);
+        list_spans.extend(spans);
     }
     let mut sources = Sources::default();
-    sources.insert(name, text);
+    sources.insert(name.clone(), text);
+    sources.keep_list_spans(&name, list_spans);
     Loaded {
         cluster,
         diagnostics,
@@ -420,6 +444,15 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         files: 1,
         ignored_files: 0,
     }
+}
+
+/// What the documents of one piece of a file decoded to.
+#[derive(Default)]
+struct DecodedPiece {
+    cluster: Cluster,
+    diagnostics: Vec<Diagnostic>,
+    /// The field positions parsed for each List, by the byte offset of its document.
+    list_spans: Vec<(usize, DocumentSpans)>,
 }
 
 /// Adds `by` to the document index of every object of `cluster` (decoded from a piece whose
@@ -584,6 +617,36 @@ pub fn read_document(path: &str) -> Result<Value, String> {
 mod tests {
     use super::*;
     use crate::generate::{Format, Shape, cluster_text};
+
+    /// A List's field positions are parsed once, while loading, and every item's lookups share
+    /// them: re-parsing the List per item made reports on a List quadratic.
+    #[test]
+    fn the_items_of_a_list_share_the_positions_parsed_while_loading() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: a, namespace: x}}\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: b, namespace: x}}\n";
+        let loaded = load_str("list.yaml", text, &LoadOptions::default());
+        let [a, b] = [0, 1].map(|i| loaded.cluster.service_accounts[i].origin.clone());
+        let key = (a.file.clone(), a.offset);
+        let kept = loaded.sources.lists.lock().unwrap().get(&key).cloned();
+        let kept = kept.and_then(|cell| cell.get().and_then(|s| s.tree.clone()));
+        let (from_a, from_b) = (loaded.sources.spans(&a).tree, loaded.sources.spans(&b).tree);
+        assert!(kept.is_some(), "the loader kept the List's positions");
+        assert!(Arc::ptr_eq(
+            kept.as_ref().unwrap(),
+            from_a.as_ref().unwrap()
+        ));
+        assert!(Arc::ptr_eq(
+            from_a.as_ref().unwrap(),
+            from_b.as_ref().unwrap()
+        ));
+        assert_eq!(
+            loaded
+                .sources
+                .spans(&b)
+                .locate(&b, &FieldPath::default())
+                .line,
+            5
+        );
+    }
 
     /// Every object's origin, in the order of the documents.
     fn origins(cluster: &Cluster) -> Vec<Origin> {
