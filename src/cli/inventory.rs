@@ -6,10 +6,9 @@ use super::{
 use kubesim::report::inventory::{Inventory, render_json, render_table};
 
 pub fn run(args: &InventoryArgs) -> ExitStatus {
-    let loaded = match args
-        .input
-        .load_showing_progress(args.output == OutputFormat::Json)
-    {
+    let progress =
+        super::progress::for_command(args.input.quiet, args.output == OutputFormat::Json);
+    let loaded = match args.input.load_counted(&*progress, true) {
         Ok(l) => l,
         Err(e) => return usage_error(&e),
     };

@@ -169,6 +169,7 @@ impl InputArgs {
             walk: WalkOptions {
                 hidden: self.hidden,
                 no_ignore: self.no_ignore,
+                count_ignored: false,
             },
             max_file_bytes: self.max_file_size,
         }
@@ -190,7 +191,18 @@ impl InputArgs {
         &self,
         progress: &dyn kubesim::progress::Progress,
     ) -> Result<Loaded, String> {
-        let options = self.load_options();
+        self.load_counted(progress, false)
+    }
+
+    /// [`InputArgs::load_with_progress`]; `count_ignored` also counts the files ignore rules
+    /// leave out (what `inventory` reports).
+    pub fn load_counted(
+        &self,
+        progress: &dyn kubesim::progress::Progress,
+        count_ignored: bool,
+    ) -> Result<Loaded, String> {
+        let mut options = self.load_options();
+        options.walk.count_ignored = count_ignored;
         let mut loaded =
             kubesim::manifest::load_paths_with_progress(&self.files, &options, progress);
         let defaults = kubesim::index::defaults::load(&self.defaults)?;

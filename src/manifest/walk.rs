@@ -27,6 +27,10 @@ pub struct WalkOptions {
     pub hidden: bool,
     /// Do not honour `.gitignore`, `.ignore` and similar files (`--no-ignore`).
     pub no_ignore: bool,
+    /// Count the manifest files ignore rules leave out. It walks each directory a second
+    /// time without the rules (ignored trees such as `node_modules` included), so only the
+    /// report that shows the count asks for it.
+    pub count_ignored: bool,
 }
 
 /// Expands the command-line paths into the files to read, in a deterministic order, plus the
@@ -68,7 +72,7 @@ pub fn expand_counting(paths: &[String], options: WalkOptions) -> Expansion {
         let path = Path::new(raw);
         if path.is_dir() {
             let (mut found, mut walk_problems) = walk_dir(path, options, None);
-            if !options.no_ignore {
+            if options.count_ignored && !options.no_ignore {
                 let every = WalkOptions {
                     no_ignore: true,
                     ..options

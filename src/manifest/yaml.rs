@@ -224,7 +224,12 @@ pub(crate) fn parse_whole(
             .and_then(|i| starts.get(i))
             .copied()
             .unwrap_or((1, 0));
-        if mixed_case && let Some(tree) = SpanTree::parse(text, offset, to_u32(start_line - 1)) {
+        // Only a document holding such a word pays for the positions parse.
+        let document = text.get(offset..).map(|t| &t[..document_end(t)]);
+        if mixed_case
+            && document.is_some_and(has_mixed_case_boolean)
+            && let Some(tree) = SpanTree::parse(text, offset, to_u32(start_line - 1))
+        {
             restore_strings(&mut value, &mut Vec::new(), &tree, text, &line_starts);
         }
         out.push(RawDocument {
