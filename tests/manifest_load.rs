@@ -8,6 +8,8 @@ use kubesim::manifest::{LoadOptions, Loaded, load_paths};
 use kubesim::model::WorkloadKind;
 use kubesim::source::FieldPath;
 
+use crate::util::service_account_names;
+
 fn load(path: &str) -> Loaded {
     load_paths(
         &[format!("tests/data/manifests/{path}")],
@@ -21,15 +23,6 @@ fn messages(loaded: &Loaded) -> Vec<String> {
     all.iter().map(ToString::to_string).collect()
 }
 
-fn service_accounts(loaded: &Loaded) -> Vec<String> {
-    loaded
-        .cluster
-        .service_accounts
-        .iter()
-        .map(|s| s.metadata.name.clone().unwrap_or_default())
-        .collect()
-}
-
 #[test]
 fn every_bad_input_class_is_reported_with_its_position() {
     let loaded = load("bad");
@@ -40,7 +33,7 @@ fn every_bad_input_class_is_reported_with_its_position() {
 #[test]
 fn a_syntax_error_costs_only_its_document() {
     let loaded = load("bad/syntax-error.yaml");
-    assert_eq!(service_accounts(&loaded), vec!["before", "after"]);
+    assert_eq!(service_account_names(&loaded), vec!["before", "after"]);
     assert_eq!(loaded.diagnostics.len(), 1);
     assert_eq!(loaded.diagnostics[0].location.line, 10);
 }
@@ -48,7 +41,7 @@ fn a_syntax_error_costs_only_its_document() {
 #[test]
 fn a_tab_in_indentation_is_an_error_and_the_next_document_loads() {
     let loaded = load("bad/tab-indent.yaml");
-    assert_eq!(service_accounts(&loaded), vec!["fine"]);
+    assert_eq!(service_account_names(&loaded), vec!["fine"]);
     assert_eq!(loaded.diagnostics.len(), 1);
     assert_eq!(loaded.diagnostics[0].location.line, 4);
 }
@@ -82,7 +75,7 @@ fn unknown_fields_are_warnings_with_their_path() {
 #[test]
 fn invalid_utf8_is_reported_and_the_rest_is_read() {
     let loaded = load("bad/invalid-utf8.yaml");
-    assert_eq!(service_accounts(&loaded), vec!["ok"]);
+    assert_eq!(service_account_names(&loaded), vec!["ok"]);
     assert_eq!(loaded.cluster.skipped.get("ConfigMap"), Some(&1));
     assert_eq!(
         (
@@ -134,7 +127,7 @@ fn lists_are_flattened_and_items_keep_their_own_lines() {
 fn json_streams_load_without_yaml() {
     let loaded = load("good/objects.json");
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    assert_eq!(service_accounts(&loaded), vec!["json-one"]);
+    assert_eq!(service_account_names(&loaded), vec!["json-one"]);
     let pod = &loaded.cluster.workloads[0];
     assert_eq!(
         (pod.name.as_str(), pod.namespace.as_str(), pod.origin.line),
@@ -151,7 +144,7 @@ fn json_streams_load_without_yaml() {
 fn bom_and_crlf_files_load() {
     let loaded = load("good/bom-crlf.yaml");
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    assert_eq!(service_accounts(&loaded), vec!["windows", "second"]);
+    assert_eq!(service_account_names(&loaded), vec!["windows", "second"]);
     assert_eq!(loaded.cluster.service_accounts[1].origin.line, 7);
 }
 
@@ -295,9 +288,9 @@ fn hidden_paths_are_skipped_unless_asked_for() {
     std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
     let root = dir.path().to_string_lossy().to_string();
     let loaded = load_paths(std::slice::from_ref(&root), &LoadOptions::default());
-    assert_eq!(service_accounts(&loaded), vec!["visible"]);
+    assert_eq!(service_account_names(&loaded), vec!["visible"]);
     let mut options = LoadOptions::default();
     options.walk.hidden = true;
     let loaded = load_paths(&[root], &options);
-    assert_eq!(service_accounts(&loaded), vec!["hidden", "visible"]);
+    assert_eq!(service_account_names(&loaded), vec!["hidden", "visible"]);
 }

@@ -4,7 +4,7 @@
 use kubesim::manifest::{LoadOptions, Loaded, load_paths};
 use kubesim::model::WorkloadKind;
 
-use crate::util::kubesim;
+use crate::util::{kubesim, service_account_names};
 
 /// Runs kubesim: exit code, stdout, stderr.
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -86,13 +86,7 @@ fn list_items_that_are_not_a_sequence_are_an_error() {
             "{DIR}/items-not-a-sequence.yaml:4:3: error: the items of a List must be a sequence, found a mapping"
         )]
     );
-    let names: Vec<_> = loaded
-        .cluster
-        .service_accounts
-        .iter()
-        .map(|s| s.metadata.name.clone().unwrap_or_default())
-        .collect();
-    assert_eq!(names, ["kept"]);
+    assert_eq!(service_account_names(&loaded), ["kept"]);
     assert!(loaded.cluster.skipped.is_empty());
 }
 
@@ -132,15 +126,6 @@ fn an_object_without_a_name_is_refused() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.starts_with("no\n"), "{out}");
     assert!(err.contains("name or generateName is required"), "{err}");
-}
-
-fn service_account_names(loaded: &Loaded) -> Vec<String> {
-    loaded
-        .cluster
-        .service_accounts
-        .iter()
-        .map(|s| s.metadata.name.clone().unwrap_or_default())
-        .collect()
 }
 
 /// The apiserver decodes JSON strictly (sigs.k8s.io/json): a field given twice in one object
