@@ -33,5 +33,6 @@ mod rbac_aggregation;
 mod rbac_cli;
 mod rbac_conformance;
 mod read_exact;
+mod readme;
 mod scenarios;
 mod whoami;
