@@ -13,7 +13,7 @@ const KSIM: &str = "tests/data/escalate/language.ksim";
 #[test]
 fn escalation_expectations_and_shows_evaluate() {
     let mut report = run_files(&[PathBuf::from(KSIM)], &RunOptions::default());
-    kubesim::report::snapshot::settle(&mut report, false);
+    kubesim::report::snapshot::settle(&mut report, &kubesim::report::snapshot::Accept::None);
     let (passed, failed) = report.counts();
     let text = render_text(&report, true);
     // The second scenario holds the two expectations meant to fail.

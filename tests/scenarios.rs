@@ -34,9 +34,10 @@ fn every_example_scenario_passes_and_its_report_is_pinned() {
     for file in files {
         let options = RunOptions {
             passing_evidence: true,
+            ..RunOptions::default()
         };
         let mut report = run_files(std::slice::from_ref(&file), &options);
-        kubesim::report::snapshot::settle(&mut report, false);
+        kubesim::report::snapshot::settle(&mut report, &kubesim::report::snapshot::Accept::None);
         let (passed, failed) = report.counts();
         let text = render_text(&report, true);
         assert!(!report.has_errors() && failed == 0 && passed > 0, "{text}");
@@ -149,7 +150,9 @@ fn a_failed_expectation_shows_its_evidence_and_exits_1() {
 fn snapshots_are_written_compared_and_accepted() {
     let dir =
         scratch("scenario \"snap\" {\n  load \"rbac.yaml\"\n  show who can get pods in app\n}\n");
-    let snap = dir.path().join("snapshots/test/snap/1-who-can.snap");
+    let snap = dir
+        .path()
+        .join("snapshots/test/snap/who-can-get-pods-in-app.snap");
     let run = |args: &[&str]| {
         kubesim()
             .current_dir(dir.path())

@@ -21,6 +21,7 @@ use k8s_openapi::api::rbac::v1::PolicyRule;
 
 use crate::authz::abac::{NO_POLICY_MATCHED, Policy, PolicyList};
 use crate::index::RbacIndex;
+use crate::index::names::{KnownNames, NameKind, UnknownName};
 use crate::model::identity::{SUPERUSER_GROUP, UserInfo};
 use crate::model::{Action, Request};
 use crate::rbac::{self, Explanation, RulesFor, explain};
@@ -286,6 +287,38 @@ impl Access {
 }
 
 impl Chain {
+    /// The names of the input (`names`) and of this chain's ABAC policy that `question`'s user, groups
+    /// and namespace are not among (typos, most often), each with the nearest existing name.
+    /// A `group:G` question has no user; a credential's user is known by its credential.
+    pub fn unknown_names(
+        &self,
+        names: &KnownNames,
+        user: Option<&str>,
+        groups: &[String],
+        namespace: &str,
+    ) -> Vec<UnknownName> {
+        let mut unknown: Vec<UnknownName> = Vec::new();
+        unknown.extend(user.filter(|u| !u.is_empty()).and_then(|u| names.user(u)));
+        unknown.extend(groups.iter().filter_map(|g| names.group(g)));
+        unknown.extend(names.namespace(namespace));
+        unknown.retain(|u| !self.policy_names(u));
+        unknown.sort();
+        unknown.dedup();
+        unknown
+    }
+
+    /// Whether the chain's ABAC policy names this user or group.
+    pub fn policy_names(&self, name: &UnknownName) -> bool {
+        let Some(abac) = &self.abac else {
+            return false;
+        };
+        abac.policies.iter().any(|p| match name.kind {
+            NameKind::User => p.user == name.name,
+            NameKind::Group => p.group == name.name,
+            _ => false,
+        })
+    }
+
     /// Whether the chain allows the request, without explaining why: what a gate needs.
     pub fn allows(&self, index: &RbacIndex, request: &Request) -> bool {
         request.user.is_superuser()

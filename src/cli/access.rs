@@ -56,6 +56,14 @@ pub fn run(args: &AccessArgs) -> ExitStatus {
         };
     }
     let namespace = args.input.namespace.clone().unwrap_or_default();
+    let written = identity.is_none();
+    super::warn_unknown_names(
+        &loaded.index,
+        &chain,
+        written.then(|| user.name()),
+        if written { user.groups() } else { &[] },
+        &namespace,
+    );
     if !args.input.quiet {
         let rules = chain.access(&loaded.index, &user, &namespace);
         let text = match args.output {

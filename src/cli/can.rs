@@ -6,15 +6,13 @@ use clap::Args;
 use super::whoami::{AuthenticatorArgs, Credential, identity_and_index};
 use super::{
     AuthorizationArgs, ExitStatus, InputArgs, LoadedIndex, OutputFormat, load_index, print_stdout,
-    usage_error,
+    subject_arg, usage_error, warn_unknown_names,
 };
 use kubesim::authn::{self, Identity};
 use kubesim::index::catalog::Catalog;
 use kubesim::model::identity::UserInfo;
 use kubesim::model::{Action, Request};
-use kubesim::rbac::query::{
-    ResourceSpec, parse_resource, parse_subject, parse_verb, unknown_verb_warning,
-};
+use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_verb, unknown_verb_warning};
 use kubesim::report::access::{can_json, can_text};
 
 #[derive(Debug, Args)]
@@ -110,7 +108,7 @@ pub(super) fn asker(
             "give a SUBJECT (user:NAME, group:NAME or sa:NAMESPACE/NAME) or an --as-* credential",
         )),
         (Some(subject), None) => {
-            let subject = parse_subject(subject).map_err(|e| usage_error(&e.to_string()))?;
+            let subject = subject_arg(subject)?;
             let loaded = load_index(input)?;
             Ok((subject.user_info(as_groups), None, loaded))
         }
@@ -247,6 +245,15 @@ pub fn run(args: &CanArgs) -> ExitStatus {
         Ok(a) => a,
         Err(code) => return code,
     };
+    // A credential's identity is what it is; a written subject may be a typo.
+    let written = identity.is_none();
+    warn_unknown_names(
+        &loaded.index,
+        &chain,
+        written.then(|| user.name()),
+        if written { user.groups() } else { &[] },
+        &namespace,
+    );
     if let (Some(selector), Action::Resource(r)) = (&args.field_selector, &mut action) {
         r.apply_field_selector(selector);
     }

@@ -1,4 +1,5 @@
-//! `kubesim check POLICY_FILES... -f MANIFESTS`: runs policies against manifests.
+//! `kubesim check POLICIES... -f MANIFESTS`: runs policies (files, or directories of `.ksim`
+//! files) against manifests.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error}
 use kubesim::dsl::program::PolicySeverity;
 use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
+use kubesim::scenario::ksim_files_under;
 use kubesim::scenario::policy::{check_policies, known_namespaces};
 use kubesim::scenario::resolve::FileResolver;
 use kubesim::scenario::state::State;
@@ -22,7 +24,7 @@ pub enum CheckFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Policy files (.ksim)
+    /// Policy files (.ksim), or directories of them
     #[arg(required = true, value_name = "POLICY_FILES")]
     pub policies: Vec<PathBuf>,
     #[command(flatten)]
@@ -33,6 +35,13 @@ pub struct CheckArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: CheckFormat,
+    /// Fail when a rule names a verb, resource or namespace found nowhere in the manifests,
+    /// since such a rule can never be broken (the default)
+    #[arg(long, overrides_with = "no_strict")]
+    pub strict: bool,
+    /// Only warn about such rules
+    #[arg(long)]
+    pub no_strict: bool,
 }
 
 pub fn run(args: &CheckArgs) -> ExitStatus {
@@ -42,22 +51,13 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
             args.fail_on
         ));
     };
-    let loaded = match args
-        .input
-        .load_showing_progress(args.output != CheckFormat::Table)
-    {
-        Ok(l) => l,
-        Err(e) => return usage_error(&e),
-    };
-    let mut invalid = loaded.has_errors();
-    print_diagnostics(&loaded.diagnostics);
-    let state = State::new(loaded.cluster, loaded.sources);
-    let namespaces = known_namespaces(&state);
-
-    let mut policies = Vec::new();
-    for path in &args.policies {
+    // Policies are read and parsed first, so their syntax errors are reported even when the
+    // manifests cannot be read.
+    let mut invalid = false;
+    let mut parsed = Vec::new();
+    for path in policy_files(&args.policies, &mut invalid) {
         let name = path.to_string_lossy().replace('\\', "/");
-        let text = match std::fs::read_to_string(path) {
+        let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("{name}: error: {e}");
@@ -65,16 +65,30 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
                 continue;
             }
         };
-        let file = match parse_file(&name, &text) {
-            Ok(f) => f,
+        match parse_file(&name, &text) {
+            Ok(file) => parsed.push((path, name, file)),
             Err(diagnostics) => {
                 diagnostics
                     .iter()
                     .for_each(|d| eprint!("{}", d.render_plain()));
                 invalid = true;
-                continue;
             }
-        };
+        }
+    }
+    let loaded = match args
+        .input
+        .load_showing_progress(args.output != CheckFormat::Table)
+    {
+        Ok(l) => l,
+        Err(e) => return usage_error(&e),
+    };
+    invalid |= loaded.has_errors();
+    print_diagnostics(&loaded.diagnostics);
+    let state = State::new(loaded.cluster, loaded.sources);
+    let namespaces = known_namespaces(&state);
+
+    let mut policies = Vec::new();
+    for (path, name, file) in parsed {
         let resolver = FileResolver::new(path.parent().unwrap_or(Path::new(".")));
         let mut context = CheckContext::new(&resolver);
         context.known_namespaces = Some(namespaces.clone());
@@ -89,6 +103,10 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         policies.extend(program.policies.into_iter().map(|p| (name.clone(), p)));
     }
     let report = check_policies(&policies, &state);
+    for (file, line, name) in &report.unknown {
+        eprintln!("{file}:{line}: warning: {name}");
+    }
+    let vacuous = !args.no_strict && !report.unknown.is_empty();
     let catalogue: Vec<(String, String, PolicySeverity)> = policies
         .iter()
         .map(|(file, p)| (p.name.clone(), file.clone(), p.severity))
@@ -103,9 +121,29 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     }
     if invalid {
         ExitStatus::Error
-    } else if report.violations.iter().any(|v| v.severity >= fail_on) {
+    } else if vacuous || report.violations.iter().any(|v| v.severity >= fail_on) {
         ExitStatus::Negative
     } else {
         ExitStatus::Ok
     }
+}
+
+/// The policy files named: a directory stands for the `.ksim` files under it, sorted (a
+/// directory holding none is an error, so a mistyped path cannot pass as "0 violations").
+fn policy_files(paths: &[PathBuf], invalid: &mut bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let found = ksim_files_under(path);
+        if found.is_empty() {
+            let name = path.to_string_lossy().replace('\\', "/");
+            eprintln!("{name}: error: no .ksim files in this directory");
+            *invalid = true;
+        }
+        files.extend(found);
+    }
+    files
 }

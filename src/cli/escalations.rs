@@ -6,14 +6,13 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, subject_arg, usage_error};
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
 use kubesim::index::{Indexed, RbacIndex};
 use kubesim::pss::LevelVersion;
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
-use kubesim::rbac::query::parse_subject;
 use kubesim::report::escalate::{escalations_dot, escalations_json, escalations_text};
 
 /// The Pod Security admission settings of the cluster the manifests go to.
@@ -95,10 +94,10 @@ pub fn run(args: &EscalationsArgs) -> ExitStatus {
             Err(e) => return usage_error(&e),
         }
     };
-    let source = match args.source.as_deref().map(parse_subject) {
+    let source = match args.source.as_deref().map(subject_arg) {
         None => None,
         Some(Ok(s)) => Some(Source::from_subject(&s)),
-        Some(Err(e)) => return usage_error(&e.to_string()),
+        Some(Err(code)) => return code,
     };
     let admission = match args.admission.admission() {
         Ok(a) => a,

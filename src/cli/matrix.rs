@@ -4,12 +4,14 @@
 use clap::Args;
 use serde_json::json;
 
-use super::{ExitStatus, InputArgs, OutputFormat, load_index, print_stdout, usage_error};
+use super::{
+    ExitStatus, InputArgs, OutputFormat, load_index, print_stdout, subject_arg, usage_error,
+};
 use kubesim::index::catalog::ResolvedResource;
 use kubesim::rbac::matrix::{
     DEFAULT_VERBS, bound_subjects, default_resources, subject_matrix, verb_matrix,
 };
-use kubesim::rbac::query::{ResourceSpec, parse_resource, parse_subject};
+use kubesim::rbac::query::{ResourceSpec, parse_resource};
 use kubesim::report::access::{matrix_json, matrix_text};
 
 #[derive(Debug, Args)]
@@ -40,15 +42,15 @@ pub struct MatrixArgs {
 }
 
 pub fn run(args: &MatrixArgs) -> ExitStatus {
-    let subject = match args.subject.as_deref().map(parse_subject).transpose() {
+    let subject = match args.subject.as_deref().map(subject_arg).transpose() {
         Ok(s) => s,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     let mut subjects = Vec::new();
     for s in &args.subjects {
-        match parse_subject(s) {
+        match subject_arg(s) {
             Ok(s) => subjects.push(s),
-            Err(e) => return usage_error(&e.to_string()),
+            Err(code) => return code,
         }
     }
     let loaded = match load_index(&args.input) {

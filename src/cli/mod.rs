@@ -130,6 +130,15 @@ pub(super) fn load_index_inspecting(
     })
 }
 
+/// What a manifest that cannot be read makes of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InvalidInput {
+    /// Report it as an error; the command exits 2.
+    Error,
+    /// Report it as a warning; the exit code is the answer's.
+    Warn,
+}
+
 /// Options shared by every command that reads manifests.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
@@ -154,6 +163,10 @@ pub struct InputArgs {
     /// Worker threads (default: one per core)
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
+    /// A manifest that cannot be read is an error (exit 2, the default) or only a warning
+    /// (for repositories that knowingly hold templates); the valid ones are used either way
+    #[arg(long, value_enum, value_name = "HOW", default_value = "error")]
+    pub invalid: InvalidInput,
     /// Print only diagnostics
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -206,6 +219,33 @@ impl InputArgs {
         let mut loaded =
             kubesim::manifest::load_paths_with_progress(&self.files, &options, progress);
         let defaults = kubesim::index::defaults::load(&self.defaults)?;
+        if self.invalid == InvalidInput::Warn {
+            for d in &mut loaded.diagnostics {
+                d.severity = kubesim::source::Severity::Warning;
+            }
+        }
+        // A question asked of nothing has a vacuous answer; a gate must be able to fail.
+        if self.files.is_empty() && defaults.is_none() {
+            return Err(
+                "no manifests to read: give -f PATH (a file, directory, glob or - for \
+                 stdin), or --defaults latest for Kubernetes' built-in roles alone"
+                    .to_string(),
+            );
+        }
+        if !loaded.has_errors()
+            && !self.files.is_empty()
+            && loaded.cluster.counts().is_empty()
+            && loaded.cluster.skipped.is_empty()
+        {
+            let files = match loaded.files {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            };
+            loaded.diagnostics.push(Diagnostic::error(
+                kubesim::source::Location::new(self.files.join(" ").into(), 0, 0),
+                format!("no Kubernetes objects in the input ({files} read)"),
+            ));
+        }
         if let Some(defaults) = defaults {
             loaded.cluster.extend(defaults.cluster);
             loaded.sources.merge(defaults.sources);
@@ -398,4 +438,37 @@ fn parse_byte_size(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("`{text}` is not a size: use bytes or a K, M or G suffix"))?;
     n.checked_mul(1 << shift)
         .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// A subject from the command line: `user:`, `group:`, `sa:NS/NAME`, the apiserver's own
+/// `system:serviceaccount:NS:NAME` and `system:serviceaccounts[:NS]`, or a bare name, which is
+/// read as a user (as `kubectl --as` reads it) with a note saying so.
+pub(super) fn subject_arg(text: &str) -> Result<kubesim::rbac::SubjectSpec, ExitStatus> {
+    use kubesim::rbac::{RequestError, SubjectSpec, parse_subject};
+    match parse_subject(text) {
+        Ok(subject) => Ok(subject),
+        Err(RequestError::BareName(name)) => {
+            eprintln!(
+                "note: `{name}` is read as user:{name}; write user:NAME, group:NAME or \
+                 sa:NAMESPACE/NAME to say which"
+            );
+            Ok(SubjectSpec::User(name))
+        }
+        Err(e) => Err(usage_error(&e.to_string())),
+    }
+}
+
+/// Warns on stderr about a user, group or namespace of the question that the input has nowhere
+/// (with the nearest name that exists): an answer about a typo is "no" and means nothing.
+pub(super) fn warn_unknown_names(
+    index: &RbacIndex,
+    chain: &kubesim::authz::Chain,
+    user: Option<&str>,
+    groups: &[String],
+    namespace: &str,
+) {
+    let names = kubesim::index::names::KnownNames::of(index);
+    for unknown in chain.unknown_names(&names, user, groups, namespace) {
+        eprintln!("warning: {unknown}");
+    }
 }

@@ -6,7 +6,7 @@ use clap::Args;
 use super::{ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout, usage_error};
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
 use kubesim::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
-use kubesim::pss::{Level, LevelVersion, Version};
+use kubesim::pss::{LATEST_MINOR, Level, LevelVersion, Version};
 use kubesim::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
 
 #[derive(Debug, Args)]
@@ -38,6 +38,7 @@ pub fn run(args: &PssArgs) -> ExitStatus {
         Ok(v) => v,
         Err(e) => return usage_error(&format!("--version {}: {e}", args.version)),
     };
+    warn_if_newer(&format!("--version {}", args.version), version);
     let required: Option<Level> = match args.level.as_deref().map(str::parse) {
         None => None,
         Some(Ok(l)) => Some(l),
@@ -57,6 +58,7 @@ pub fn run(args: &PssArgs) -> ExitStatus {
     if let Some(text) = &args.default_enforce {
         match text.parse::<LevelVersion>() {
             Ok(lv) => {
+                warn_if_newer(&format!("--default-enforce {text}"), lv.version);
                 config.defaults = Policy {
                     enforce: lv,
                     ..config.defaults
@@ -88,6 +90,14 @@ pub fn run(args: &PssArgs) -> ExitStatus {
             Ok(lv) => lv,
             Err(e) => return usage_error(&format!("--dry-run-label: {e}")),
         };
+        warn_if_newer(&format!("--dry-run-label {spec}"), enforce.version);
+        // `kubectl label` of a namespace that does not exist fails (NotFound).
+        let names = kubesim::index::names::KnownNames::of_objects(&loaded.cluster);
+        if let Some(unknown) = names.namespace(namespace) {
+            return usage_error(&format!(
+                "--dry-run-label: {unknown} (kubectl label would fail: namespaces \"{namespace}\" not found)"
+            ));
+        }
         let dry = dry_run_label(&loaded.cluster, &options, namespace, enforce);
         if !args.input.quiet {
             print_stdout(&match args.output {
@@ -124,5 +134,19 @@ pub fn run(args: &PssArgs) -> ExitStatus {
         ExitStatus::Negative
     } else {
         ExitStatus::Ok
+    }
+}
+
+/// A policy version newer than the newest kubesim knows is evaluated as that one, as
+/// pod-security-admission evaluates versions newer than its own; say so, since a typo
+/// (`v1.99`) would otherwise pass unnoticed.
+fn warn_if_newer(option: &str, version: Version) {
+    if let Version::V1(minor) = version
+        && minor > LATEST_MINOR
+    {
+        eprintln!(
+            "warning: {option}: v1.{minor} is newer than the newest policy version kubesim knows \
+             (v1.{LATEST_MINOR}); it is evaluated as v1.{LATEST_MINOR}"
+        );
     }
 }

@@ -52,6 +52,7 @@ pub fn run(args: &WhoCanArgs) -> ExitStatus {
         Ok(a) => a,
         Err(code) => return code,
     };
+    super::warn_unknown_names(&loaded.index, &chain, None, &[], &namespace);
     if !args.input.quiet {
         let result = chain.who_can(&loaded.index, &action, args.exclude_system);
         let text = match args.output {

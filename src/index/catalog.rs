@@ -927,7 +927,7 @@ impl Catalog {
                     .chain(std::iter::once(&r.singular))
                     .chain(r.short_names.iter())
                     .any(|n| {
-                        edit_distance(n, lower) <= 2
+                        strsim::levenshtein(n, lower) <= 2
                             || (lower.len() >= 4 && n.starts_with(&lower[..4]))
                     })
             })
@@ -952,20 +952,4 @@ impl CatalogError {
             namespaced: None,
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean" suggestions.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

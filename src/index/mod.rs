@@ -8,9 +8,10 @@ pub mod catalog;
 pub mod compiled;
 pub mod defaults;
 pub mod entry;
+pub mod names;
 pub mod rbac_index;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use catalog::Catalog;
 pub use rbac_index::RbacIndex;
@@ -29,6 +30,8 @@ pub struct Indexed {
     pub catalog: Arc<Catalog>,
     /// The source texts, for quoting field lines in reports.
     pub sources: Arc<Sources>,
+    /// The names the input uses, gathered on first use.
+    names: Arc<OnceLock<names::KnownNames>>,
 }
 
 impl Indexed {
@@ -53,7 +56,14 @@ impl Indexed {
             rbac: Arc::new(rbac),
             catalog,
             sources: Arc::new(sources),
+            names: Arc::default(),
         }
+    }
+
+    /// The verbs, namespaces and subjects the input uses, for flagging a name that exists
+    /// nowhere.
+    pub fn names(&self) -> &names::KnownNames {
+        self.names.get_or_init(|| names::KnownNames::of(&self.rbac))
     }
 
     /// The objects indexed.

@@ -5,6 +5,7 @@
 pub mod identity;
 pub mod names;
 pub mod request;
+pub mod verbs;
 
 pub use identity::UserInfo;
 pub use request::{Action, NonResourceAttributes, Request, ResourceAttributes};

@@ -5,8 +5,8 @@
 use thiserror::Error;
 
 use crate::model::identity::{
-    ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, UserInfo, service_account_groups,
-    service_account_user,
+    ANONYMOUS, AUTHENTICATED, SERVICE_ACCOUNTS, UNAUTHENTICATED, UserInfo, service_account_groups,
+    service_account_user, split_service_account_user,
 };
 
 /// A parse error in a subject or resource written by a user.
@@ -17,6 +17,13 @@ pub enum RequestError {
     EmptySubject,
     #[error("unknown subject kind `{0}`; write user:NAME, group:NAME or sa:NAMESPACE/NAME")]
     UnknownSubjectKind(String),
+    #[error("`{0}` names no kind of subject; write user:{0}, group:{0} or sa:NAMESPACE/NAME")]
+    BareName(String),
+    #[error(
+        "`{0}` may be a user or a group; write user:{0} or group:{0} (service accounts are \
+         system:serviceaccount:NAMESPACE:NAME)"
+    )]
+    SystemName(String),
     #[error("subject `{0}` has no name")]
     MissingName(String),
     #[error("service account `{0}` must be written sa:NAMESPACE/NAME")]
@@ -117,9 +124,27 @@ pub fn parse_subject(text: &str) -> Result<SubjectSpec, RequestError> {
         return Err(RequestError::EmptySubject);
     }
     let Some((kind, rest)) = text.split_once(':') else {
-        return Err(RequestError::UnknownSubjectKind(text.to_string()));
+        return Err(RequestError::BareName(text.to_string()));
     };
     match kind {
+        // The names the apiserver gives service accounts, read with upstream's one split.
+        "system" => {
+            if let Some((namespace, name)) = split_service_account_user(text) {
+                return Ok(SubjectSpec::ServiceAccount {
+                    namespace: namespace.to_string(),
+                    name: name.to_string(),
+                });
+            }
+            if text == SERVICE_ACCOUNTS
+                || text
+                    .strip_prefix(SERVICE_ACCOUNTS)
+                    .and_then(|r| r.strip_prefix(':'))
+                    .is_some_and(|ns| !ns.is_empty() && !ns.contains(':'))
+            {
+                return Ok(SubjectSpec::Group(text.to_string()));
+            }
+            Err(RequestError::SystemName(text.to_string()))
+        }
         "user" => Ok(SubjectSpec::User(whole_name(text, rest)?)),
         "group" => Ok(SubjectSpec::Group(whole_name(text, rest)?)),
         "sa" | "serviceaccount" => {
@@ -232,59 +257,7 @@ pub fn parse_verb(text: &str) -> Result<String, RequestError> {
     }
 }
 
-/// The standard resource verbs, in kubectl's order.
-pub const STANDARD_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
-
-/// The verbs `kubectl auth can-i` knows for a resource (its `resourceVerbs`) beyond the
-/// standard ones.
-const SPECIAL_RESOURCE_VERBS: &[&str] = &[
-    "use",
-    "bind",
-    "impersonate",
-    "*",
-    "approve",
-    "sign",
-    "escalate",
-    "attest",
-];
-
-/// The verbs it knows for a non-resource URL (its `nonResourceURLVerbs`).
-const NON_RESOURCE_VERBS: &[&str] = &[
-    "get", "put", "post", "head", "options", "delete", "patch", "*",
-];
-
-/// kubectl's warning for a verb it does not know (`verb 'gte' is not a known verb`), with the
-/// nearest known verb when one is close. The request is still asked: RBAC compares verbs as
-/// strings and a `*` rule matches any.
-pub fn unknown_verb_warning(verb: &str, non_resource: bool) -> Option<String> {
-    let known: Vec<&str> = if non_resource {
-        NON_RESOURCE_VERBS.to_vec()
-    } else {
-        [STANDARD_VERBS, SPECIAL_RESOURCE_VERBS].concat()
-    };
-    if known.contains(&verb) {
-        return None;
-    }
-    let nearest = known
-        .iter()
-        .filter(|k| **k != "*")
-        .map(|k| (crate::index::catalog::edit_distance(k, verb), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min();
-    Some(match nearest {
-        Some((_, k)) => format!("verb '{verb}' is not a known verb; did you mean '{k}'?"),
-        None => format!("verb '{verb}' is not a known verb"),
-    })
-}
+pub use crate::model::verbs::{STANDARD_VERBS, unknown_verb_warning};
 
 #[cfg(test)]
 mod tests {
@@ -337,6 +310,37 @@ mod tests {
         );
         assert!(parse_subject("sa:default").is_err());
         assert!(parse_subject("robot:x").is_err());
+        // The names the apiserver gives service accounts and their groups.
+        assert_eq!(
+            parse_subject("system:serviceaccount:payments:ci"),
+            Ok(SubjectSpec::ServiceAccount {
+                namespace: "payments".into(),
+                name: "ci".into()
+            })
+        );
+        assert_eq!(
+            parse_subject("system:serviceaccounts:payments"),
+            Ok(SubjectSpec::Group("system:serviceaccounts:payments".into()))
+        );
+        assert_eq!(
+            parse_subject("system:serviceaccounts"),
+            Ok(SubjectSpec::Group("system:serviceaccounts".into()))
+        );
+        // Upstream's split refuses a third colon; such a name is no service account.
+        assert_eq!(
+            parse_subject("system:serviceaccount:payments:ci:x"),
+            Err(RequestError::SystemName(
+                "system:serviceaccount:payments:ci:x".into()
+            ))
+        );
+        assert_eq!(
+            parse_subject("system:masters"),
+            Err(RequestError::SystemName("system:masters".into()))
+        );
+        assert_eq!(
+            parse_subject("alice"),
+            Err(RequestError::BareName("alice".into()))
+        );
         assert!(parse_subject("user:").is_err());
         assert!(parse_subject("user:\"open").is_err());
     }

@@ -2,6 +2,8 @@
 //! the evidence under a failure), JSON, and JUnit XML (a testsuite per file, a testcase per
 //! expectation or snapshot).
 
+use std::collections::BTreeMap;
+
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::{Value, json};
 
@@ -18,10 +20,25 @@ fn outcome_lines(outcome: &Outcome) -> Vec<String> {
     outcome.evidence.iter().flat_map(statement_lines).collect()
 }
 
-/// The evidence of a statement's result (empty when it passed and `verbose` is off).
+/// A name that exists nowhere, said under its expectation whether or not it passed.
+fn unknown_lines(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .unknown
+        .iter()
+        .map(|u| format!("warning: {u}"))
+        .collect()
+}
+
+/// The evidence of a statement's result (empty when it passed and `verbose` is off, but for
+/// the names it uses that exist nowhere).
 fn evidence(result: &StatementResult, verbose: bool) -> Vec<String> {
     match &result.kind {
-        ResultKind::Expect(o) if !o.passed || verbose => outcome_lines(o),
+        ResultKind::Expect(o) if !o.passed || verbose => {
+            let mut lines = unknown_lines(o);
+            lines.extend(outcome_lines(o));
+            lines
+        }
+        ResultKind::Expect(o) => unknown_lines(o),
         ResultKind::Show {
             status, snapshot, ..
         } => match status {
@@ -40,7 +57,7 @@ fn evidence(result: &StatementResult, verbose: bool) -> Vec<String> {
                 lines.extend(diff.lines().map(str::to_string));
                 lines
             }
-            SnapshotStatus::Error(e) => vec![e.clone()],
+            SnapshotStatus::Error(e) | SnapshotStatus::Unreadable(e) => vec![e.clone()],
         },
         ResultKind::Mutation(Err(e)) => vec![e.clone()],
         _ => Vec::new(),
@@ -82,9 +99,54 @@ pub fn render_text(report: &RunReport, verbose: bool) -> String {
     out
 }
 
+/// `run --pending`: the snapshots that are missing or differ, one per line with the statement
+/// that writes them, and how many there are.
+pub fn render_pending(report: &RunReport) -> (String, usize) {
+    let mut out = String::new();
+    let mut count = 0;
+    for file in &report.files {
+        for r in file.scenarios.iter().flat_map(|s| &s.results) {
+            if let ResultKind::Show {
+                snapshot, status, ..
+            } = &r.kind
+            {
+                let what = match status {
+                    SnapshotStatus::Missing { .. } => "new",
+                    SnapshotStatus::Differs { .. } => "differs",
+                    _ => continue,
+                };
+                count += 1;
+                out.push_str(&format!(
+                    "{what}\t{snapshot}\t{}:{}\t{}\n",
+                    file.file,
+                    r.line,
+                    one_line(&r.text)
+                ));
+            }
+        }
+    }
+    out.push_str(&format!(
+        "{count} pending snapshot(s){}\n",
+        if count > 0 {
+            "; --accept writes them, --accept=FILE:LINE one of them"
+        } else {
+            ""
+        }
+    ));
+    (out, count)
+}
+
 fn result_json(r: &StatementResult) -> Value {
     let (kind, extra) = match &r.kind {
-        ResultKind::Expect(o) => ("expect", json!({"evidence": outcome_lines(o)})),
+        ResultKind::Expect(o) => (
+            "expect",
+            json!({
+                "evidence": outcome_lines(o),
+                "unknown_names": o.unknown.iter().map(|u| json!({
+                    "kind": format!("{:?}", u.kind), "name": u.name, "suggestion": u.suggestion,
+                })).collect::<Vec<_>>(),
+            }),
+        ),
         ResultKind::Show {
             snapshot, status, ..
         } => {
@@ -95,6 +157,7 @@ fn result_json(r: &StatementResult) -> Value {
                 SnapshotStatus::Differs { .. } => "differs",
                 SnapshotStatus::Accepted => "accepted",
                 SnapshotStatus::Error(_) => "error",
+                SnapshotStatus::Unreadable(_) => "unreadable",
             };
             (
                 "show",
@@ -144,11 +207,67 @@ pub fn render_json(report: &RunReport) -> String {
     text
 }
 
+/// JUnit XML: a testsuite per file, a testcase per expectation or snapshot, named by its
+/// statement (its scenario and what-if are the class name; its file and line are attributes,
+/// so the name stays when lines shift). A file that does not parse or check, and a scenario
+/// whose manifests have errors, are `<error>` testcases, so the report is never green while
+/// the run fails.
 pub fn render_junit(report: &RunReport) -> String {
     let mut junit = Report::new("kubesim");
     for file in &report.files {
         let mut suite = TestSuite::new(file.file.clone());
+        let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+        let mut add = |suite: &mut TestSuite, class: String, name: String, line: u32, status| {
+            let count = seen.entry((class.clone(), name.clone())).or_insert(0);
+            *count += 1;
+            // The same statement twice in one block: the second is `#2`.
+            let name = match *count {
+                1 => name,
+                n => format!("{name} #{n}"),
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(class);
+            case.extra.insert("file".into(), file.file.clone().into());
+            case.extra.insert("line".into(), line.to_string().into());
+            suite.add_test_case(case);
+        };
+        let errors: Vec<_> = file.diagnostics.iter().filter(|d| d.is_error()).collect();
+        if let Some(first) = errors.first() {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(first.message.clone());
+            status.set_description(errors.iter().map(|d| d.render_plain()).collect::<String>());
+            let line = first.location().line;
+            add(
+                &mut suite,
+                file.file.clone(),
+                "the file parses and checks".into(),
+                line,
+                status,
+            );
+        }
         for scenario in &file.scenarios {
+            let load_errors: Vec<_> = scenario
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .collect();
+            if let Some(first) = load_errors.first() {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(first.to_string());
+                status.set_description(
+                    load_errors
+                        .iter()
+                        .map(|d| format!("{d}\n"))
+                        .collect::<String>(),
+                );
+                add(
+                    &mut suite,
+                    scenario.name.clone(),
+                    "its manifests load".into(),
+                    scenario.line,
+                    status,
+                );
+            }
             let mut whatif: Option<String> = None;
             for r in &scenario.results {
                 if let ResultKind::WhatIf { name } = &r.kind {
@@ -164,20 +283,38 @@ pub fn render_junit(report: &RunReport) -> String {
                 } else {
                     let lines = evidence(r, false);
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_message(lines.first().cloned().unwrap_or_else(|| "failed".into()));
+                    status.set_message(failure_message(r, &lines));
                     status.set_description(lines.join("\n"));
                     status
                 };
-                let mut case = TestCase::new(format!("{}: {}", r.line, one_line(&r.text)), status);
                 let class = match &whatif {
                     Some(w) => format!("{} / {w}", scenario.name),
                     None => scenario.name.clone(),
                 };
-                case.set_classname(class);
-                suite.add_test_case(case);
+                add(&mut suite, class, one_line(&r.text), r.line, status);
             }
         }
         junit.add_test_suite(suite);
     }
     junit.to_string().unwrap_or_default()
+}
+
+/// A failure in one line: the statement, then the answer and its reason (the evidence without
+/// the request it restates), cut at a length a CI summary shows.
+fn failure_message(r: &StatementResult, lines: &[String]) -> String {
+    let answer: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with("request:") && !l.ends_with(':'))
+        .take(3)
+        .collect();
+    let message = match answer.is_empty() {
+        true => format!("{}: failed", one_line(&r.text)),
+        false => format!("{}: {}", one_line(&r.text), answer.join("; ")),
+    };
+    const LIMIT: usize = 400;
+    match message.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message,
+    }
 }

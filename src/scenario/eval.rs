@@ -12,6 +12,8 @@ use crate::dsl::program::{
 };
 use crate::escalate::paths::Reach;
 use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
+use crate::index::catalog::CatalogError;
+use crate::index::names::{NameKind, UnknownName};
 use crate::model::identity::UserInfo;
 use crate::model::identity::split_service_account_user;
 use crate::model::{Action, Request};
@@ -29,11 +31,113 @@ pub struct Outcome {
     pub passed: bool,
     /// Why: the deciding binding, role and rule, or the failing checks.
     pub evidence: Vec<Evidence>,
+    /// Names the expectation uses that exist nowhere in the input (typos, most often); under
+    /// `--strict` they make it fail.
+    pub unknown: Vec<UnknownName>,
 }
 
 impl Outcome {
     pub(super) fn new(passed: bool, evidence: Vec<Evidence>) -> Self {
-        Outcome { passed, evidence }
+        Outcome {
+            passed,
+            evidence,
+            unknown: Vec::new(),
+        }
+    }
+}
+
+/// The names `expectation` uses that exist nowhere in `state` nor in the ABAC policy of
+/// `chain`: verbs, resources, namespaces and subjects. A subject written as a declared
+/// identity counts as known (the declaration says it exists), except a service account,
+/// which the manifests must have.
+pub fn unknown_names(expectation: &Expectation, state: &State, chain: &Chain) -> Vec<UnknownName> {
+    let mut unknown = Vec::new();
+    match expectation {
+        Expectation::Access {
+            principal, access, ..
+        } => {
+            unknown.extend(unknown_principal(principal, state));
+            unknown.extend(unknown_in_access(access, state));
+        }
+        Expectation::Escalation { principal, .. } => {
+            unknown.extend(unknown_principal(principal, state));
+        }
+        Expectation::WhoCan {
+            access, subjects, ..
+        } => {
+            unknown.extend(unknown_in_access(access, state));
+            let names = state.names();
+            for pattern in subjects {
+                unknown.extend(match pattern {
+                    SubjectPattern::User(n) if n.is_literal() => names.user(n.as_str()),
+                    SubjectPattern::Group(n) if n.is_literal() => names.group(n.as_str()),
+                    SubjectPattern::ServiceAccount { namespace, name }
+                        if namespace.is_literal() && name.is_literal() =>
+                    {
+                        names.service_account(namespace.as_str(), name.as_str())
+                    }
+                    _ => None,
+                });
+            }
+        }
+        Expectation::PodSecurity { workloads, .. } => {
+            if let WorkloadSelector::Pods(ns) | WorkloadSelector::Workloads(ns) = workloads
+                && ns.is_literal()
+            {
+                unknown.extend(state.names().namespace(ns.as_str()));
+            }
+        }
+        Expectation::Admission { namespace, .. } => {
+            unknown.extend(state.names().namespace(namespace));
+        }
+    }
+    unknown.retain(|u| !chain.policy_names(u));
+    unknown.sort();
+    unknown.dedup();
+    unknown
+}
+
+fn unknown_principal(principal: &Principal, state: &State) -> Option<UnknownName> {
+    let names = state.names();
+    match &principal.subject {
+        Subject::ServiceAccount { namespace, name } => names.service_account(namespace, name),
+        _ if principal.identity.is_some() => None,
+        Subject::User(name) => names.user(name),
+        Subject::Group(name) => names.group(name),
+    }
+}
+
+/// The verb, resource and namespace of `access` that the input has nowhere.
+pub(super) fn unknown_in_access(access: &Access, state: &State) -> Vec<UnknownName> {
+    let names = state.names();
+    match access {
+        Access::NonResource { verb, .. } => names.verb(verb, true).into_iter().collect(),
+        Access::Resource {
+            verb,
+            resource,
+            namespace,
+            ..
+        } => {
+            let mut unknown: Vec<UnknownName> = names.verb(verb, false).into_iter().collect();
+            if let Some(ns) = namespace
+                && ns.is_literal()
+            {
+                unknown.extend(names.namespace(ns.as_str()));
+            }
+            let sub = resource.subresource.as_deref().unwrap_or("");
+            if resource.resource != "*"
+                && !names.resource_in_rules(&resource.resource)
+                && let Err(CatalogError::Unknown { candidates, .. }) =
+                    state.catalog.resolve(&resource.resource, None, sub, "")
+            {
+                unknown.push(UnknownName {
+                    kind: NameKind::Resource,
+                    name: resource.resource.clone(),
+                    suggestion: candidates.into_iter().next(),
+                });
+            }
+            unknown
+        }
     }
 }
 

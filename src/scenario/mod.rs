@@ -14,6 +14,7 @@ pub mod snapshot;
 pub mod state;
 pub mod targets;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -33,11 +34,24 @@ pub use snapshot::SnapshotStatus;
 use state::{State, display_path, read_inputs};
 
 /// How scenarios are run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Compute the evidence of passing expectations too (`--verbose`); failures always
     /// carry theirs.
     pub passing_evidence: bool,
+    /// Fail an expectation that names a verb, resource, namespace or subject the input lacks
+    /// (`--strict`, the default of `run`); otherwise it is answered as written, with a warning.
+    pub strict: bool,
+}
+
+impl Default for RunOptions {
+    /// Failing evidence only, strict.
+    fn default() -> Self {
+        RunOptions {
+            passing_evidence: false,
+            strict: true,
+        }
+    }
 }
 
 /// What one statement produced.
@@ -124,11 +138,21 @@ impl RunReport {
 
     /// True when an input could not be read or was invalid.
     pub fn has_errors(&self) -> bool {
+        let unreadable = |r: &StatementResult| {
+            matches!(
+                &r.kind,
+                ResultKind::Show {
+                    status: SnapshotStatus::Unreadable(_),
+                    ..
+                }
+            )
+        };
         self.files.iter().any(|f| {
             f.diagnostics.iter().any(DslDiagnostic::is_error)
-                || f.scenarios
-                    .iter()
-                    .any(|s| s.diagnostics.iter().any(Diagnostic::is_error))
+                || f.scenarios.iter().any(|s| {
+                    s.diagnostics.iter().any(Diagnostic::is_error)
+                        || s.results.iter().any(unreadable)
+                })
         })
     }
 }
@@ -242,10 +266,13 @@ fn run_file_with_progress(
     if invalid {
         return report;
     }
-    for scenario in &program.scenarios {
-        report
-            .scenarios
-            .push(run_scenario(path, &base_dir, scenario, options, progress));
+    let names: Vec<&str> = program.scenarios.iter().map(|s| s.name.as_str()).collect();
+    let folders = snapshot::folder_names(&names);
+    for (scenario, folder) in program.scenarios.iter().zip(&folders) {
+        let snapshots = snapshot::folder(path, &[folder]);
+        report.scenarios.push(run_scenario(
+            path, &base_dir, scenario, &snapshots, options, progress,
+        ));
     }
     report
 }
@@ -265,20 +292,11 @@ fn origin_of(file: &str, o: &DslOrigin) -> Origin {
     Origin::at(file, o.line, o.column)
 }
 
-fn show_word(show: &Show) -> &'static str {
-    match show {
-        Show::WhoCan(_) => "who-can",
-        Show::Access { .. } => "access",
-        Show::Pss { .. } => "pss",
-        Show::Escalations { .. } => "escalations",
-        Show::Diff => "diff",
-    }
-}
-
 fn run_scenario(
     path: &Path,
     base_dir: &Path,
     scenario: &Scenario,
+    snapshots: &Path,
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> ScenarioReport {
@@ -325,7 +343,23 @@ fn run_scenario(
 
     // Lay out the results in source order; what-if mutations are applied here, in order.
     let mut jobs = Vec::new();
-    let mut show_count = 0;
+    let whatifs: Vec<&str> = scenario
+        .statements
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StatementKind::WhatIf(w) => Some(w.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut layout = SnapshotLayout {
+        root: snapshots.to_path_buf(),
+        whatif_folders: whatifs
+            .iter()
+            .map(|w| w.to_string())
+            .zip(snapshot::folder_names(&whatifs))
+            .collect(),
+        names: BTreeMap::new(),
+    };
     for statement in &scenario.statements {
         push_statement(
             statement,
@@ -334,9 +368,9 @@ fn run_scenario(
             None,
             &mut report.results,
             &mut jobs,
-            &mut show_count,
+            &mut layout,
+            None,
             path,
-            scenario,
             base_dir,
         );
     }
@@ -346,13 +380,21 @@ fn run_scenario(
         .par_iter()
         .map(|job| {
             let kind = match &job.statement.kind {
-                StatementKind::Expect(e) => ResultKind::Expect(eval::expect(
-                    e,
-                    &job.state,
-                    &chain,
-                    &assess,
-                    options.passing_evidence,
-                )),
+                StatementKind::Expect(e) => {
+                    let mut unknown = eval::unknown_names(e, &job.state, &chain);
+                    // A name a what-if removed still existed before it.
+                    if let Some(base) = &job.base
+                        && !unknown.is_empty()
+                    {
+                        let before = eval::unknown_names(e, base, &chain);
+                        unknown.retain(|u| before.contains(u));
+                    }
+                    let mut outcome =
+                        eval::expect(e, &job.state, &chain, &assess, options.passing_evidence);
+                    outcome.passed &= unknown.is_empty() || !options.strict;
+                    outcome.unknown = unknown;
+                    ResultKind::Expect(outcome)
+                }
                 StatementKind::Show(show) => {
                     let report = match (show, &job.base) {
                         (Show::Diff, Some(base)) => {
@@ -413,6 +455,26 @@ fn authorization_chain(
     }
 }
 
+/// Where the snapshots of one scenario go: its folder, a folder per what-if, and the names
+/// already given in each.
+struct SnapshotLayout {
+    root: PathBuf,
+    whatif_folders: BTreeMap<String, String>,
+    names: BTreeMap<PathBuf, snapshot::StatementNames>,
+}
+
+impl SnapshotLayout {
+    /// The snapshot path of `statement`, in the folder of `whatif` (or the scenario's).
+    fn path(&mut self, whatif: Option<&str>, statement: &str) -> PathBuf {
+        let mut dir = self.root.clone();
+        if let Some(w) = whatif {
+            dir.push(self.whatif_folders.get(w).map_or(w, String::as_str));
+        }
+        let name = self.names.entry(dir.clone()).or_default().next(statement);
+        dir.join(name)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn push_statement<'a>(
     statement: &'a Statement,
@@ -421,9 +483,9 @@ fn push_statement<'a>(
     base: Option<&State>,
     results: &mut Vec<StatementResult>,
     jobs: &mut Vec<Job<'a>>,
-    show_count: &mut usize,
+    layout: &mut SnapshotLayout,
+    whatif: Option<&str>,
     path: &Path,
-    scenario: &Scenario,
     base_dir: &Path,
 ) {
     let slot = results.len();
@@ -447,9 +509,8 @@ fn push_statement<'a>(
                 snapshot: None,
             });
         }
-        StatementKind::Show(show) => {
-            *show_count += 1;
-            let snapshot_path = snapshot::path(path, &scenario.name, *show_count, show_word(show));
+        StatementKind::Show(_) => {
+            let snapshot_path = layout.path(whatif, &statement.origin.text);
             results.push(placeholder(ResultKind::Show {
                 snapshot: String::new(),
                 path: PathBuf::new(),
@@ -502,9 +563,9 @@ fn push_statement<'a>(
                         Some(state),
                         results,
                         jobs,
-                        show_count,
+                        layout,
+                        Some(&whatif.name),
                         path,
-                        scenario,
                         base_dir,
                     );
                 }

@@ -13,6 +13,7 @@ use crate::dsl::program::{
 };
 use crate::escalate::Finding;
 use crate::escalate::paths::Reach;
+use crate::index::names::UnknownName;
 use crate::index::rbac_index::RbacIndex;
 use crate::model::Origin;
 use crate::model::Request;
@@ -53,6 +54,9 @@ pub struct Skipped {
 pub struct PolicyReport {
     pub violations: Vec<Violation>,
     pub skipped: Vec<Skipped>,
+    /// Names a rule uses that exist nowhere in the input: the policy file, the rule's line and
+    /// the name. Such a rule can never be broken, so under `--strict` it fails the check.
+    pub unknown: Vec<(String, u32, UnknownName)>,
     /// How many rules were evaluated.
     pub rules: usize,
 }
@@ -129,6 +133,15 @@ pub fn check_policies(policies: &[(String, Policy)], state: &State) -> PolicyRep
         report.violations.extend(violations);
         report.skipped.extend(skipped);
     }
+    for (file, _, rule) in &rules {
+        for name in unknown_in_rule(rule, state) {
+            report
+                .unknown
+                .push((file.to_string(), rule.origin.line, name));
+        }
+    }
+    report.unknown.sort();
+    report.unknown.dedup();
     report.violations.sort_by(|a, b| {
         (b.severity, &a.policy_file, a.rule_line, &a.offender).cmp(&(
             a.severity,
@@ -138,6 +151,26 @@ pub fn check_policies(policies: &[(String, Policy)], state: &State) -> PolicyRep
         ))
     });
     report
+}
+
+/// The verbs, resources and namespaces a rule names that the input has nowhere.
+fn unknown_in_rule(rule: &PolicyRule, state: &State) -> Vec<UnknownName> {
+    let names = state.names();
+    match &rule.condition {
+        RuleCondition::Access { access, .. } => super::eval::unknown_in_access(access, state),
+        RuleCondition::PodSecurity {
+            workloads:
+                crate::dsl::program::WorkloadSelector::Pods(ns)
+                | crate::dsl::program::WorkloadSelector::Workloads(ns),
+            ..
+        }
+        | RuleCondition::NamespaceEnforces { namespaces: ns, .. }
+            if ns.is_literal() =>
+        {
+            names.namespace(ns.as_str()).into_iter().collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn check_rule(
