@@ -6,6 +6,7 @@ mod util;
 
 mod abac;
 mod auth;
+mod ci_recipes;
 mod cli_inventory;
 mod determinism;
 mod diff_git;
