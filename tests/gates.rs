@@ -30,7 +30,8 @@ fn typo_scenario() -> String {
          expect user:alice cannot lsit secrets in payments\n  \
          expect user:alice cannot get secrts in payments\n  \
          expect user:alice cannot get secrets in paymnets\n  \
-         expect sa:payments/ci cannot list secrets in payments\n}}\n",
+         expect sa:payments/ci cannot list secrets in payments\n  \
+         expect deployment payments/apii meets restricted\n}}\n",
         manifests.display()
     )
 }
@@ -50,7 +51,8 @@ fn a_misspelt_name_fails_its_expectation_under_strict_with_a_suggestion() {
         "warning: namespace `paymnets` appears nowhere in the input; did you mean `payments`?",
         // Every name of this one exists, so it is judged as usual.
         "✓ expect sa:payments/ci cannot list secrets in payments",
-        "1 passed, 4 failed",
+        "warning: workload `deployment payments/apii` appears nowhere in the input; did you mean `deployment payments/api`?",
+        "1 passed, 5 failed",
     ] {
         assert!(stdout.contains(line), "missing `{line}` in\n{stdout}");
     }
@@ -64,9 +66,10 @@ fn no_strict_answers_a_misspelt_name_as_written_and_still_warns() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("5 passed, 0 failed"), "{stdout}");
-    assert_eq!(stdout.matches("warning: ").count(), 4, "{stdout}");
+    // A missing workload fails whatever --strict says: there is nothing to judge.
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("5 passed, 1 failed"), "{stdout}");
+    assert_eq!(stdout.matches("warning: ").count(), 5, "{stdout}");
 }
 
 #[test]

@@ -191,3 +191,41 @@ fn sarif_validates_against_the_2_1_0_schema_and_points_at_real_lines() {
     }
     assert!(in_files >= 3, "results should point into the manifests");
 }
+
+/// CI systems key JUnit results by name: every testcase of `check` on the real corpus is
+/// unique (an offender breaking a rule at two places is `#2`), and carries the rule's line.
+#[test]
+fn junit_testcase_names_are_unique_on_the_real_corpus() {
+    let out = check(&[
+        "policies",
+        "-f",
+        "tests/data/corpus",
+        "--defaults",
+        "latest",
+        "--invalid",
+        "warn",
+        "-o",
+        "junit",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut names: Vec<(String, &str)> = Vec::new();
+    let mut suite = String::new();
+    for line in xml.lines() {
+        if let Some(rest) = line.trim().strip_prefix("<testsuite name=\"") {
+            suite = rest.split('"').next().unwrap().to_string();
+        }
+        if let Some(rest) = line.trim().strip_prefix("<testcase name=\"") {
+            names.push((suite.clone(), rest.split('"').next().unwrap()));
+            assert!(
+                line.contains(" line=\"") || rest.contains("no violation"),
+                "{line}"
+            );
+        }
+    }
+    assert!(names.len() > 100, "{}", names.len());
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), names.len(), "duplicate testcase names");
+}

@@ -38,6 +38,8 @@ pub enum NameKind {
     Resource,
     /// A namespace.
     Namespace,
+    /// A workload, as `KIND NS/NAME`.
+    Workload,
 }
 
 impl NameKind {
@@ -49,6 +51,7 @@ impl NameKind {
             NameKind::User => "user",
             NameKind::Group => "group",
             NameKind::ServiceAccount => "service account",
+            NameKind::Workload => "workload",
         }
     }
 }
@@ -100,6 +103,8 @@ pub struct KnownNames {
     groups: BTreeSet<String>,
     /// `NS/NAME`.
     service_accounts: BTreeSet<String>,
+    /// `KIND NS/NAME`, as the language writes a workload.
+    workloads: BTreeSet<String>,
 }
 
 impl KnownNames {
@@ -184,6 +189,9 @@ impl KnownNames {
                 .or(spec.service_account.as_deref())
                 .unwrap_or("default");
             known.add_service_account(&w.namespace, name);
+            known
+                .workloads
+                .insert(format!("{} {}/{}", w.kind.word(), w.namespace, w.name));
         }
         let namespaces: Vec<String> = known.namespaces.iter().cloned().collect();
         for ns in &namespaces {
@@ -248,6 +256,15 @@ impl KnownNames {
             return None;
         }
         Some(unknown(NameKind::Group, group, &self.groups))
+    }
+
+    /// A workload (`KIND NS/NAME`) the input does not hold.
+    pub fn workload(&self, kind: &str, namespace: &str, name: &str) -> Option<UnknownName> {
+        let written = format!("{kind} {namespace}/{name}");
+        if self.workloads.contains(&written) {
+            return None;
+        }
+        Some(unknown(NameKind::Workload, &written, &self.workloads))
     }
 
     /// A service account no object, binding or workload names.

@@ -154,6 +154,9 @@ pub fn render_sarif(
     text
 }
 
+/// JUnit XML: a testsuite per policy, a testcase per violation named by its offender and the
+/// rule it breaks (unique: an offender breaking one rule at two places gets `#2`), with the
+/// policy file and the rule's line as attributes.
 pub fn render_junit(
     report: &PolicyReport,
     policies: &[(String, String, PolicySeverity)],
@@ -172,12 +175,24 @@ pub fn render_junit(
                 TestCaseStatus::success(),
             ));
         }
+        let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
         for v in mine {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status.set_message(format!("{} at {}", v.rule, location_text(v)));
             status.set_description(evidence_lines(v).join("\n"));
-            let mut case = TestCase::new(v.offender.clone(), status);
+            let base = format!("{}: {}", v.offender, v.rule);
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            let case_name = match *count {
+                1 => base,
+                n => format!("{base} #{n}"),
+            };
+            let mut case = TestCase::new(case_name, status);
             case.set_classname(format!("{name} [{}]", v.severity.as_str()));
+            case.extra
+                .insert("file".into(), v.policy_file.clone().into());
+            case.extra
+                .insert("line".into(), v.rule_line.to_string().into());
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);

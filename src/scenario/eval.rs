@@ -80,21 +80,30 @@ pub fn unknown_names(expectation: &Expectation, state: &State, chain: &Chain) ->
                 });
             }
         }
-        Expectation::PodSecurity { workloads, .. } => {
-            if let WorkloadSelector::Pods(ns) | WorkloadSelector::Workloads(ns) = workloads
-                && ns.is_literal()
-            {
+        Expectation::PodSecurity { workloads, .. } => match workloads {
+            WorkloadSelector::Pods(ns) | WorkloadSelector::Workloads(ns) if ns.is_literal() => {
                 unknown.extend(state.names().namespace(ns.as_str()));
             }
-        }
-        Expectation::Admission { namespace, .. } => {
+            WorkloadSelector::One(w) => unknown.extend(unknown_workload(w, state)),
+            _ => {}
+        },
+        Expectation::Admission {
+            namespace,
+            workload,
+            ..
+        } => {
             unknown.extend(state.names().namespace(namespace));
+            unknown.extend(unknown_workload(workload, state));
         }
     }
     unknown.retain(|u| !chain.policy_names(u));
     unknown.sort();
     unknown.dedup();
     unknown
+}
+
+fn unknown_workload(w: &WorkloadRef, state: &State) -> Option<UnknownName> {
+    state.names().workload(w.kind.word(), &w.namespace, &w.name)
 }
 
 fn unknown_principal(principal: &Principal, state: &State) -> Option<UnknownName> {
