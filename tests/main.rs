@@ -17,6 +17,7 @@ mod escalate_edges;
 mod escalate_language;
 mod escalate_who_can_run;
 mod fuzz_regressions;
+mod graph;
 mod graph_index;
 mod hostile;
 mod layering;
