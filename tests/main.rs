@@ -34,5 +34,6 @@ mod rbac_aggregation;
 mod rbac_cli;
 mod rbac_conformance;
 mod read_exact;
+mod report_html;
 mod scenarios;
 mod whoami;

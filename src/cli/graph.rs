@@ -76,13 +76,7 @@ pub fn run(args: &GraphArgs) -> ExitStatus {
         Some(s) => vec![Source::from_subject(s)],
         None => known_sources(&index),
     };
-    let findings = match find_escalations(
-        &graph,
-        &index,
-        &sources,
-        &targets,
-        false,
-    ) {
+    let findings = match find_escalations(&graph, &index, &sources, &targets, false) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };

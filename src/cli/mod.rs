@@ -11,6 +11,7 @@ mod inventory;
 mod matrix;
 mod progress;
 mod pss;
+mod report;
 mod run;
 mod who_can;
 mod who_can_run;
@@ -79,6 +80,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// The access graph as a picture (DOT or mermaid), escalation paths highlighted
     Graph(graph::GraphArgs),
+    /// One self-contained HTML audit report: dangerous access, escalation paths, pod security
+    Report(report::ReportArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -291,6 +294,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
         Command::Diff(args) => with_threads(args.input.threads, || diff::run(&args)),
         Command::Graph(args) => with_threads(args.input.threads, || graph::run(&args)),
+        Command::Report(args) => with_threads(args.input.threads, || report::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {

@@ -343,7 +343,9 @@ pub fn build(index: &RbacIndex, selection: &Selection, findings: &[Finding]) -> 
                     colour: None,
                 });
                 // Whoever a path passes through reaches its target too.
-                if node.colour != Some("red") && matches!(node.shape, Shape::Subject | Shape::Target) {
+                if node.colour != Some("red")
+                    && matches!(node.shape, Shape::Subject | Shape::Target)
+                {
                     node.colour = Some(if shape == Shape::Target {
                         target_colour_of_label(end)
                     } else {

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod escalate;
 pub mod evidence;
 pub mod graph;
+pub mod html;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
