@@ -129,7 +129,7 @@ fn every_graph_node_links_to_a_row_of_the_report() {
         assert!(html.contains(&format!("<tr id=\"{id}\">")), "no row {id}");
     }
     assert!(svg.contains(">sa:platform/ops</text>"));
-    assert!(svg.contains(">ClusterRoleBinding oncall-kubelet</text>"));
+    assert!(svg.contains(">CRB oncall-kubelet</text>"));
 }
 
 #[test]
@@ -275,6 +275,21 @@ fn renders_in_chromium_with_tables_and_graph() {
     assert_eq!(dom.matches("<a href=\"#row-").count() - cut_links(&dom), 15);
     assert!(dom.contains(">sa:platform/ops</text>"));
 
+    // The search box and the sortable headers work: a page with a script that searches, then
+    // sorts by hops, and writes what it saw into the DOM.
+    let exercised = dir.path().join("exercised.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&exercised, html.replace("</body>", EXERCISE)).unwrap();
+    let (dom, log) = chromium(&exercised, &["--dump-dom"]);
+    assert!(console_errors(&log).is_empty(), "{log}");
+    assert!(dom.contains("data-test-shown=\"2\""), "{dom}");
+    // Numbers sort as numbers (10 last), not as text.
+    assert!(
+        dom.contains("data-test-hops=\"3,5,5,5,6,7,9,9,9,10\""),
+        "{dom}"
+    );
+    assert!(!dom.contains("id=\"script-error\""), "{dom}");
+
     let shot = dir.path().join("shot.png");
     let (_, log) = chromium(
         &page,
@@ -288,6 +303,21 @@ fn renders_in_chromium_with_tables_and_graph() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 20_000, "a blank page? {} bytes", png.len());
 }
+
+/// Searches every table for `oncall`, counts the escalation rows left, clears the search and
+/// sorts the escalation table by its hops column.
+const EXERCISE: &str = r#"<script>
+(function(){
+var search=document.getElementById('search');
+search.value='oncall';search.dispatchEvent(new Event('input'));
+var rows=document.querySelectorAll('#t-escalations tbody tr');
+document.body.setAttribute('data-test-shown',[].filter.call(rows,function(r){return r.style.display!=='none';}).length);
+search.value='';search.dispatchEvent(new Event('input'));
+document.querySelectorAll('#t-escalations th')[3].click();
+var hops=[].map.call(document.querySelectorAll('#t-escalations tbody tr'),function(r){return r.cells[3].textContent;});
+document.body.setAttribute('data-test-hops',hops.join(','));
+})();
+</script></body>"#;
 
 /// Links from cut cells, outside the graph.
 fn cut_links(dom: &str) -> usize {

@@ -188,6 +188,8 @@ const PRIVILEGED_PODS: &str = "create pods where privileged pods are admitted";
 /// One subject granted one dangerous permission by one binding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DangerousGrant {
+    /// Most severe first, then in the order of the list of dangers.
+    pub rank: (std::cmp::Reverse<Severity>, usize),
     pub what: String,
     /// `""`: cluster-wide (a ClusterRoleBinding); otherwise the RoleBinding's namespace.
     pub namespace: String,
@@ -216,7 +218,11 @@ fn subject_text(kind: &str, namespace: &str, name: &str) -> String {
 /// which needs no binding, is left out. Sorted.
 pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<DangerousGrant> {
     let mut out = BTreeSet::new();
-    let mut ask = |what: &str, action: &Action, severity: Severity, only_role_bindings: bool| {
+    let mut ask = |order: usize,
+                   what: &str,
+                   action: &Action,
+                   severity: Severity,
+                   only_role_bindings: bool| {
         let namespace = action.namespace().to_string();
         for s in who_can(index, action, false).subjects {
             for g in &s.via {
@@ -225,6 +231,7 @@ pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<Dange
                     continue;
                 }
                 out.insert(DangerousGrant {
+                    rank: (std::cmp::Reverse(severity), order),
                     what: what.to_string(),
                     namespace: if b.kind == BindingKind::RoleBinding {
                         namespace.clone()
@@ -239,15 +246,15 @@ pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<Dange
             }
         }
     };
-    for d in DANGERS {
+    for (order, d) in DANGERS.iter().enumerate() {
         let cluster = Action::resource(d.verb, d.group, d.resource, d.subresource, "", "");
-        ask(d.what, &cluster, d.severity, false);
+        ask(order, d.what, &cluster, d.severity, false);
         if d.cluster_scoped {
             continue;
         }
         for ns in &graph.namespaces {
             let action = Action::resource(d.verb, d.group, d.resource, d.subresource, ns, "");
-            ask(d.what, &action, d.severity, true);
+            ask(order, d.what, &action, d.severity, true);
         }
     }
     for (ns, admitted) in &graph.privileged {
@@ -260,6 +267,7 @@ pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<Dange
             for g in &s.via {
                 let b = &index.bindings[g.binding];
                 out.insert(DangerousGrant {
+                    rank: (std::cmp::Reverse(Severity::Medium), DANGERS.len()),
                     what: PRIVILEGED_PODS.to_string(),
                     namespace: if b.kind == BindingKind::RoleBinding {
                         ns.clone()
@@ -388,8 +396,10 @@ fn path_cell(index: &RbacIndex, f: &Finding) -> String {
     out
 }
 
-/// `Kind ns/name` or `Kind name`: what a box shows (its tooltip adds file:line).
+/// `KIND ns/name` or `KIND name`, the kind abbreviated: what a box shows (its tooltip has
+/// the whole name and file:line).
 fn short_name(kind: &str, namespace: &str, name: &str) -> String {
+    let kind = kind_abbreviation(kind);
     if namespace.is_empty() {
         format!("{kind} {name}")
     } else {
@@ -398,7 +408,7 @@ fn short_name(kind: &str, namespace: &str, name: &str) -> String {
 }
 
 /// A node of the drawn escalation graph.
-struct Box_ {
+struct GraphNode {
     label: String,
     title: String,
     href: String,
@@ -407,7 +417,7 @@ struct Box_ {
 
 /// The escalation paths as layers: subjects, the bindings and roles the paths use, targets.
 struct Layers {
-    columns: [BTreeMap<String, Box_>; 4],
+    columns: [BTreeMap<String, GraphNode>; 4],
     /// (from column, from key, to key) → colour.
     edges: BTreeMap<(usize, String, String), &'static str>,
 }
@@ -425,7 +435,7 @@ fn layers(
     findings: &[Finding],
     binding_row: &BTreeMap<RoleId, BindingId>,
 ) -> Layers {
-    let mut columns: [BTreeMap<String, Box_>; 4] = Default::default();
+    let mut columns: [BTreeMap<String, GraphNode>; 4] = Default::default();
     let mut edges: BTreeMap<(usize, String, String), &'static str> = BTreeMap::new();
     let edge = |edges: &mut BTreeMap<_, _>, column: usize, from: &str, to: &str, colour| {
         let e = edges
@@ -439,7 +449,7 @@ fn layers(
         let colour = colour_of(&f.target);
         let source = format!("s{}", f.source.label);
         let target = format!("t{}", f.target);
-        let s = columns[0].entry(source.clone()).or_insert(Box_ {
+        let s = columns[0].entry(source.clone()).or_insert(GraphNode {
             label: f.source.label.clone(),
             title: f.source.label.clone(),
             href: format!("#row-esc-{i}"),
@@ -448,7 +458,7 @@ fn layers(
         if colour == colour_of(&Target::ClusterAdmin) {
             s.colour = colour;
         }
-        columns[3].entry(target.clone()).or_insert(Box_ {
+        columns[3].entry(target.clone()).or_insert(GraphNode {
             label: f.target.to_string(),
             title: f.target.to_string(),
             href: format!("#row-esc-{i}"),
@@ -460,7 +470,7 @@ fn layers(
             if let Some(b) = e.binding {
                 let key = format!("b{b:08}");
                 let binding = &index.bindings[b];
-                columns[1].entry(key.clone()).or_insert(Box_ {
+                columns[1].entry(key.clone()).or_insert(GraphNode {
                     label: short_name(binding.kind.as_str(), &binding.namespace, &binding.name),
                     title: binding_text(index, b),
                     href: format!("#row-bind-{b}"),
@@ -479,7 +489,7 @@ fn layers(
                     .get(&r)
                     .map_or_else(|| format!("#row-esc-{i}"), |b| format!("#row-bind-{b}"));
                 let role = &index.roles[r];
-                columns[2].entry(key.clone()).or_insert(Box_ {
+                columns[2].entry(key.clone()).or_insert(GraphNode {
                     label: short_name(role.kind.as_str(), &role.namespace, &role.name),
                     title: role_text(index, r),
                     href,
@@ -497,19 +507,34 @@ fn layers(
     Layers { columns, edges }
 }
 
-const NODE_WIDTH: u32 = 270;
+const NODE_WIDTH: u32 = 250;
 const NODE_HEIGHT: u32 = 26;
 const ROW_PITCH: u32 = 34;
-const COLUMN_PITCH: u32 = 330;
+const COLUMN_PITCH: u32 = 300;
 const TOP: u32 = 40;
 
+/// At most `max` characters: long names keep their start and their end, which is where
+/// names generated from a common prefix differ.
 fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_string();
+    }
+    let head = max / 3;
+    let tail = max - head - 1;
+    let mut s: String = chars[..head].iter().collect();
+    s.push('…');
+    s.extend(&chars[chars.len() - tail..]);
+    s
+}
+
+/// The short kind words boxes use (the legend spells them out).
+fn kind_abbreviation(kind: &str) -> &str {
+    match kind {
+        "ClusterRoleBinding" => "CRB",
+        "RoleBinding" => "RB",
+        "ClusterRole" => "CR",
+        other => other,
     }
 }
 
@@ -589,7 +614,7 @@ fn svg(layers: &Layers) -> String {
                 node.colour,
                 x + 8,
                 top + 17,
-                escape(&shorten(&node.label, 40))
+                escape(&shorten(&node.label, 36))
             );
         }
     }
@@ -658,10 +683,6 @@ fn location(origin: &impl std::fmt::Display) -> String {
     format!("<span class=\"loc\">{}</span>", escape(&origin.to_string()))
 }
 
-fn subject_cell(text: &str) -> String {
-    escape(text)
-}
-
 /// The whole report.
 pub fn audit_html(input: &AuditInput) -> String {
     let index = input.index;
@@ -694,7 +715,7 @@ pub fn audit_html(input: &AuditInput) -> String {
         "</style></head>\n<body>\n<header><h1>kubesim audit report</h1><div class=\"inputs\">",
     );
     out.push_str(&escape(&input.inputs.join("  ")));
-    out.push_str("</div></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#access\">Dangerous access</a><a href=\"#escalations\">Escalation paths</a><a href=\"#graph\">Graph</a><a href=\"#pod-security\">Pod security</a>");
+    out.push_str("</div></header>\n<nav><a href=\"#summary\">Summary</a><a href=\"#graph\">Graph</a><a href=\"#access\">Dangerous access</a><a href=\"#escalations\">Escalation paths</a><a href=\"#pod-security\">Pod security</a>");
     if input.policies.is_some() {
         out.push_str("<a href=\"#policies\">Policies</a>");
     }
@@ -765,6 +786,15 @@ pub fn audit_html(input: &AuditInput) -> String {
     out.push_str(&kinds.join(" · "));
     out.push_str("</p></section>\n");
 
+    // The graph.
+    out.push_str("<section id=\"graph\"><h2>Escalation graph</h2>\n<p class=\"muted\">Subjects → the bindings and roles their paths use → the target (red: cluster-admin, orange: a node). Each box links to its row; CRB is a ClusterRoleBinding, RB a RoleBinding, CR a ClusterRole.</p>\n<div class=\"graphbox\">\n");
+    if findings.is_empty() {
+        out.push_str("<p>No escalation path.</p>\n");
+    } else {
+        out.push_str(&svg(&layers(index, findings, &role_row)));
+    }
+    out.push_str("</div></section>\n");
+
     // Dangerous access.
     let rows: Vec<(String, Vec<String>)> = dangerous
         .iter()
@@ -792,7 +822,7 @@ pub fn audit_html(input: &AuditInput) -> String {
                     } else {
                         escape(&d.namespace)
                     },
-                    subject_cell(&d.subject),
+                    escape(&d.subject),
                     escape(&binding_text(index, d.binding)),
                     escape(&role),
                     escape(&rule),
@@ -808,7 +838,7 @@ pub fn audit_html(input: &AuditInput) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "<section id=\"access\"><h2>Who can do the dangerous things</h2>\n<p class=\"muted\">As the RBAC authorizer answers, asked cluster-wide and in each of the {} namespaces; group:system:masters may do everything without a binding and is not listed. Privileged pods are admitted in {} namespaces: {}.</p>",
+        "<section id=\"access\"><h2>Who can do the dangerous things</h2>\n<p class=\"muted\">As the RBAC authorizer answers, asked cluster-wide and in each of the {} namespaces; group:system:masters may do everything without any binding and is listed only where a binding names it. Privileged pods are admitted in {} namespaces: {}.</p>",
         input.graph.namespaces.len(),
         privileged.len(),
         escape(&privileged.join(", "))
@@ -887,15 +917,6 @@ pub fn audit_html(input: &AuditInput) -> String {
         &rows,
     );
     out.push_str("</section>\n");
-
-    // The graph.
-    out.push_str("<section id=\"graph\"><h2>Escalation graph</h2>\n<p class=\"muted\">Subjects → the bindings and roles their paths use → the target (red: cluster-admin, orange: a node). Each box links to its row.</p>\n<div class=\"graphbox\">\n");
-    if findings.is_empty() {
-        out.push_str("<p>No escalation path.</p>\n");
-    } else {
-        out.push_str(&svg(&layers(index, findings, &role_row)));
-    }
-    out.push_str("</div></section>\n");
 
     // Pod security.
     let rows: Vec<(String, Vec<String>)> = input
