@@ -7,6 +7,7 @@ mod util;
 mod abac;
 mod auth;
 mod cli_inventory;
+mod colour;
 mod determinism;
 mod diff_git;
 mod dsl_diagnostics;

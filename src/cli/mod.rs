@@ -17,9 +17,10 @@ mod who_can;
 mod who_can_run;
 mod whoami;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -51,8 +52,49 @@ impl From<ExitStatus> for ExitCode {
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Colour verdicts, levels and severities: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When human-readable output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether [`print_stdout`] colours what it prints; decided once, from `--color`.
+static COLOUR: AtomicBool = AtomicBool::new(false);
+
+fn wants_colour(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // https://no-color.org: a NO_COLOR that is set and not empty turns colour off.
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// The width of the terminal stdout is, if it is one (tables may then wrap to fit).
+pub(super) fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    comfy_table::Table::new().width()
 }
 
 #[derive(Debug, Subcommand)]
@@ -282,6 +324,7 @@ pub struct InventoryArgs {
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    COLOUR.store(wants_colour(cli.color), Ordering::Relaxed);
     let code = match cli.command {
         Command::Inventory(args) => with_threads(args.input.threads, || inventory::run(&args)),
         Command::Pss(args) => with_threads(args.input.threads, || pss::run(&args)),
@@ -330,8 +373,17 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Writes a command's output to stdout, ignoring a closed pipe (as ripgrep does).
+/// Writes a command's output to stdout, ignoring a closed pipe (as ripgrep does); coloured
+/// when `--color` asks for it and the text is for people, not machines.
 pub fn print_stdout(text: &str) {
+    use kubesim::report::colour::{colourize, is_machine_readable};
+    let coloured;
+    let text = if COLOUR.load(Ordering::Relaxed) && !is_machine_readable(text) {
+        coloured = colourize(text);
+        &coloured
+    } else {
+        text
+    };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

@@ -3,6 +3,7 @@
 #![doc(hidden)]
 
 pub mod access;
+pub mod colour;
 pub mod diff;
 pub mod escalate;
 pub mod evidence;
