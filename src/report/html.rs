@@ -214,8 +214,8 @@ fn subject_text(kind: &str, namespace: &str, name: &str) -> String {
 
 /// Who holds each dangerous permission, as the RBAC authorizer answers: asked cluster-wide
 /// (ClusterRoleBindings) and in every namespace (that namespace's RoleBindings), plus
-/// `create pods` in every namespace where a privileged pod is admitted. The superuser group,
-/// which needs no binding, is left out. Sorted.
+/// `create pods` in every namespace where a privileged pod is admitted. The superuser group
+/// needs no binding: it is listed only where a binding names it. Sorted.
 pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<DangerousGrant> {
     let mut out = BTreeSet::new();
     let mut ask = |order: usize,
@@ -257,29 +257,17 @@ pub fn dangerous_access(index: &RbacIndex, graph: &EscalationGraph) -> Vec<Dange
             ask(order, d.what, &action, d.severity, true);
         }
     }
+    // A ClusterRoleBinding's grant counts in every such namespace; it is listed once.
     for (ns, admitted) in &graph.privileged {
-        if admitted.is_none() {
-            continue;
-        }
-        let action = Action::resource("create", "", "pods", "", ns, "");
-        // A cluster-wide grant is listed once, for every such namespace.
-        for s in who_can(index, &action, false).subjects {
-            for g in &s.via {
-                let b = &index.bindings[g.binding];
-                out.insert(DangerousGrant {
-                    rank: (std::cmp::Reverse(Severity::Medium), DANGERS.len()),
-                    what: PRIVILEGED_PODS.to_string(),
-                    namespace: if b.kind == BindingKind::RoleBinding {
-                        ns.clone()
-                    } else {
-                        String::new()
-                    },
-                    subject: subject_text(&s.kind, &s.namespace, &s.name),
-                    binding: g.binding,
-                    rule: g.rule,
-                    severity: Severity::Medium,
-                });
-            }
+        if admitted.is_some() {
+            let action = Action::resource("create", "", "pods", "", ns, "");
+            ask(
+                DANGERS.len(),
+                PRIVILEGED_PODS,
+                &action,
+                Severity::Medium,
+                false,
+            );
         }
     }
     out.into_iter().collect()
