@@ -11,14 +11,16 @@ mod inventory;
 mod matrix;
 mod progress;
 mod pss;
+mod report;
 mod run;
 mod who_can;
 mod who_can_run;
 mod whoami;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -50,8 +52,49 @@ impl From<ExitStatus> for ExitCode {
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Colour verdicts, levels and severities: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When human-readable output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether [`print_stdout`] colours what it prints; decided once, from `--color`.
+static COLOUR: AtomicBool = AtomicBool::new(false);
+
+fn wants_colour(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // https://no-color.org: a NO_COLOR that is set and not empty turns colour off.
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// The width of the terminal stdout is, if it is one (tables may then wrap to fit).
+pub(super) fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    comfy_table::Table::new().width()
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +122,8 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// The access graph as a picture (DOT or mermaid), escalation paths highlighted
     Graph(graph::GraphArgs),
+    /// One self-contained HTML audit report: dangerous access, escalation paths, pod security
+    Report(report::ReportArgs),
     /// Run scenarios: expectations, what-ifs and snapshots
     Run(run::RunArgs),
     /// Run policies (forbid/require rules) against manifests
@@ -319,6 +364,7 @@ pub struct InventoryArgs {
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    COLOUR.store(wants_colour(cli.color), Ordering::Relaxed);
     let code = match cli.command {
         Command::Inventory(args) => with_threads(args.input.threads, || inventory::run(&args)),
         Command::Pss(args) => with_threads(args.input.threads, || pss::run(&args)),
@@ -331,6 +377,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Escalations(args) => with_threads(args.input.threads, || escalations::run(&args)),
         Command::Diff(args) => with_threads(args.input.threads, || diff::run(&args)),
         Command::Graph(args) => with_threads(args.input.threads, || graph::run(&args)),
+        Command::Report(args) => with_threads(args.input.threads, || report::run(&args)),
         Command::Run(args) => with_threads(args.threads, || run::run(&args)),
         Command::Check(args) => with_threads(args.input.threads, || check::run(&args)),
         Command::Completions { shell } => {
@@ -366,8 +413,17 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Writes a command's output to stdout, ignoring a closed pipe (as ripgrep does).
+/// Writes a command's output to stdout, ignoring a closed pipe (as ripgrep does); coloured
+/// when `--color` asks for it and the text is for people, not machines.
 pub fn print_stdout(text: &str) {
+    use kubesim::report::colour::{colourize, is_machine_readable};
+    let coloured;
+    let text = if COLOUR.load(Ordering::Relaxed) && !is_machine_readable(text) {
+        coloured = colourize(text);
+        &coloured
+    } else {
+        text
+    };
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

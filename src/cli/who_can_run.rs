@@ -8,7 +8,7 @@ use super::escalations::{AdmissionArgs, load};
 use super::{ExitStatus, InputArgs, OutputFormat, print_stdout, usage_error};
 use kubesim::escalate::who_can_run::who_can_run;
 use kubesim::pss::Level;
-use kubesim::report::escalate::{who_can_run_json, who_can_run_text};
+use kubesim::report::escalate::{who_can_run_json, who_can_run_text, who_can_run_text_fitted};
 
 #[derive(Debug, Args)]
 pub struct WhoCanRunArgs {
@@ -39,7 +39,10 @@ pub fn run(args: &WhoCanRunArgs) -> ExitStatus {
     let result = who_can_run(&index, &admission, level, args.input.namespace.as_deref());
     if !args.input.quiet {
         print_stdout(&match args.output {
-            OutputFormat::Table => who_can_run_text(&index, &result),
+            OutputFormat::Table => match super::terminal_width() {
+                Some(width) => who_can_run_text_fitted(&index, &result, width),
+                None => who_can_run_text(&index, &result),
+            },
             OutputFormat::Json => who_can_run_json(&index, &result),
         });
     }

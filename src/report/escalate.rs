@@ -381,7 +381,23 @@ fn admitted_text(a: &crate::escalate::admission::Admitted) -> String {
 
 /// `kubesim who-can-run` as a table: one row per namespace and subject.
 pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
+    who_can_run_table(index, result, None)
+}
+
+/// [`who_can_run_text`] for a terminal `width` columns wide: each grant of the VIA column on
+/// a line of its own, and the column wrapped to fit.
+pub fn who_can_run_text_fitted(index: &RbacIndex, result: &WhoCanRun, width: u16) -> String {
+    who_can_run_table(index, result, Some(width))
+}
+
+fn who_can_run_table(index: &RbacIndex, result: &WhoCanRun, width: Option<u16>) -> String {
     let mut table = new_table(["NAMESPACE", "ENFORCE", "SUBJECT", "VIA"]);
+    if let Some(width) = width {
+        table
+            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_width(width);
+    }
+    let separator = if width.is_some() { ",\n" } else { ", " };
     for ns in &result.namespaces {
         for r in &ns.runners {
             let via = if r.via.is_empty() {
@@ -397,7 +413,7 @@ pub fn who_can_run_text(index: &RbacIndex, result: &WhoCanRun) -> String {
                         )
                     })
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(separator)
             };
             table.add_row(vec![
                 ns.namespace.clone(),

@@ -3,10 +3,12 @@
 #![doc(hidden)]
 
 pub mod access;
+pub mod colour;
 pub mod diff;
 pub mod escalate;
 pub mod evidence;
 pub mod graph;
+pub mod html;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
