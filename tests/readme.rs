@@ -5,7 +5,9 @@
 //! block (a trailing `\` continues it), followed by the output a terminal shows (stderr and
 //! stdout through one pipe, in the order written). A line `…` or `...` (indented or not)
 //! stands for any lines; a last line `exit N` is the expected exit code, which is 0 when it is
-//! not given. Commands run from the repository root.
+//! not given. Commands run from the repository root. A ```` ```terminal ```` block shows what
+//! only a terminal prints (colour, wrapping to its width); `tests/colour.rs` runs those under
+//! a pseudo-terminal.
 
 use std::io::Read;
 use std::path::Path;
