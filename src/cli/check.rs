@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
-use kubesim::dsl::program::PolicySeverity;
+use kubesim::dsl::program::{Policy, PolicySeverity};
 use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
 use kubesim::scenario::ksim_files_under;
@@ -53,28 +53,7 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     // Policies are read and parsed first, so their syntax errors are reported even when the
     // manifests cannot be read.
-    let mut invalid = false;
-    let mut parsed = Vec::new();
-    for path in policy_files(&args.policies, &mut invalid) {
-        let name = path.to_string_lossy().replace('\\', "/");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{name}: error: {e}");
-                invalid = true;
-                continue;
-            }
-        };
-        match parse_file(&name, &text) {
-            Ok(file) => parsed.push((path, name, file)),
-            Err(diagnostics) => {
-                diagnostics
-                    .iter()
-                    .for_each(|d| eprint!("{}", d.render_plain()));
-                invalid = true;
-            }
-        }
-    }
+    let parsed = parse_policies(&args.policies);
     let loaded = match args
         .input
         .load_showing_progress(args.output != CheckFormat::Table)
@@ -82,26 +61,11 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
         Ok(l) => l,
         Err(e) => return usage_error(&e),
     };
-    invalid |= loaded.has_errors();
+    let mut invalid = loaded.has_errors();
     print_diagnostics(&loaded.diagnostics);
     let state = State::new(loaded.cluster, loaded.sources);
-    let namespaces = known_namespaces(&state);
-
-    let mut policies = Vec::new();
-    for (path, name, file) in parsed {
-        let resolver = FileResolver::new(path.parent().unwrap_or(Path::new(".")));
-        let mut context = CheckContext::new(&resolver);
-        context.known_namespaces = Some(namespaces.clone());
-        let (program, diagnostics) = check(&file, &context);
-        diagnostics
-            .iter()
-            .for_each(|d| eprint!("{}", d.render_plain()));
-        if diagnostics.iter().any(|d| d.is_error()) {
-            invalid = true;
-            continue;
-        }
-        policies.extend(program.policies.into_iter().map(|p| (name.clone(), p)));
-    }
+    let (policies, valid) = parsed.check(&state);
+    invalid |= !valid;
     let report = check_policies(&policies, &state);
     for (file, line, name) in &report.unknown {
         eprintln!("{file}:{line}: warning: {name}");
@@ -128,9 +92,21 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     }
 }
 
-/// The policy files named: a directory stands for the `.ksim` files under it, sorted (a
-/// directory holding none is an error, so a mistyped path cannot pass as "0 violations").
-fn policy_files(paths: &[PathBuf], invalid: &mut bool) -> Vec<PathBuf> {
+/// Policy files read and parsed, before the manifests they are checked against are loaded.
+pub(super) struct ParsedPolicies {
+    files: Vec<(PathBuf, String, kubesim::dsl::ast::File)>,
+    /// A file could not be read or parsed (its problems were printed).
+    invalid: bool,
+}
+
+/// Reads and parses the policies `paths` name: a directory stands for the `.ksim` files under
+/// it, sorted (a directory holding none is an error, so a mistyped path cannot pass as
+/// "0 violations"). Problems are printed; the other files are still used.
+pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
+    let mut parsed = ParsedPolicies {
+        files: Vec::new(),
+        invalid: false,
+    };
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {
@@ -141,9 +117,55 @@ fn policy_files(paths: &[PathBuf], invalid: &mut bool) -> Vec<PathBuf> {
         if found.is_empty() {
             let name = path.to_string_lossy().replace('\\', "/");
             eprintln!("{name}: error: no .ksim files in this directory");
-            *invalid = true;
+            parsed.invalid = true;
         }
         files.extend(found);
     }
-    files
+    for path in files {
+        let name = path.to_string_lossy().replace('\\', "/");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{name}: error: {e}");
+                parsed.invalid = true;
+                continue;
+            }
+        };
+        match parse_file(&name, &text) {
+            Ok(file) => parsed.files.push((path, name, file)),
+            Err(diagnostics) => {
+                diagnostics
+                    .iter()
+                    .for_each(|d| eprint!("{}", d.render_plain()));
+                parsed.invalid = true;
+            }
+        }
+    }
+    parsed
+}
+
+impl ParsedPolicies {
+    /// Checks the parsed files against the loaded `state` (namespace patterns that match none
+    /// of its namespaces are warnings); the policies of every valid file, each with its file
+    /// name, and `false` when any file was invalid.
+    pub(super) fn check(self, state: &State) -> (Vec<(String, Policy)>, bool) {
+        let namespaces = known_namespaces(state);
+        let mut valid = !self.invalid;
+        let mut policies = Vec::new();
+        for (path, name, file) in self.files {
+            let resolver = FileResolver::new(path.parent().unwrap_or(Path::new(".")));
+            let mut context = CheckContext::new(&resolver);
+            context.known_namespaces = Some(namespaces.clone());
+            let (program, diagnostics) = check(&file, &context);
+            diagnostics
+                .iter()
+                .for_each(|d| eprint!("{}", d.render_plain()));
+            if diagnostics.iter().any(|d| d.is_error()) {
+                valid = false;
+                continue;
+            }
+            policies.extend(program.policies.into_iter().map(|p| (name.clone(), p)));
+        }
+        (policies, valid)
+    }
 }
