@@ -153,6 +153,43 @@ pub fn check_policies(policies: &[(String, Policy)], state: &State) -> PolicyRep
     report
 }
 
+/// Where a namespace is written: its Namespace object, else the first workload, RoleBinding,
+/// Role, ServiceAccount or Secret in it (a namespace is often only used, never defined).
+fn namespace_location(state: &State, ns: &str) -> Option<Origin> {
+    let cluster = state.cluster();
+    let in_ns = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        meta.namespace.as_deref() == Some(ns)
+    };
+    cluster
+        .namespaces
+        .iter()
+        .find(|n| n.metadata.name.as_deref() == Some(ns))
+        .map(|n| n.origin.clone())
+        .or_else(|| {
+            cluster
+                .workloads
+                .iter()
+                .find(|w| w.namespace == ns)
+                .map(|w| w.origin.clone())
+        })
+        .or_else(|| {
+            let bindings = cluster.role_bindings.iter().find(|b| in_ns(&b.metadata));
+            bindings.map(|b| b.origin.clone())
+        })
+        .or_else(|| {
+            let roles = cluster.roles.iter().find(|r| in_ns(&r.metadata));
+            roles.map(|r| r.origin.clone())
+        })
+        .or_else(|| {
+            let accounts = cluster.service_accounts.iter().find(|a| in_ns(&a.metadata));
+            accounts.map(|a| a.origin.clone())
+        })
+        .or_else(|| {
+            let secrets = cluster.secrets.iter().find(|s| in_ns(&s.metadata));
+            secrets.map(|s| s.origin.clone())
+        })
+}
+
 /// The verbs, resources and namespaces a rule names that the input has nowhere.
 fn unknown_in_rule(rule: &PolicyRule, state: &State) -> Vec<UnknownName> {
     let names = state.names();
@@ -301,20 +338,7 @@ fn check_rule(
                 if holds != forbid {
                     continue;
                 }
-                let location = state
-                    .cluster()
-                    .namespaces
-                    .iter()
-                    .find(|n| n.metadata.name.as_deref() == Some(ns.as_str()))
-                    .map(|n| n.origin.clone())
-                    .or_else(|| {
-                        state
-                            .cluster()
-                            .workloads
-                            .iter()
-                            .find(|w| w.namespace == ns)
-                            .map(|w| w.origin.clone())
-                    });
+                let location = namespace_location(state, &ns);
                 out.push(violation(
                     format!("namespace {ns}"),
                     vec![Evidence::Enforces(enforce)],
