@@ -62,6 +62,18 @@ fn git(args: &[&str]) -> Result<std::process::Output, String> {
         .map_err(|e| format!("cannot run git: {e}"))
 }
 
+/// The top directory of the git work tree holding the current directory
+/// (`git rev-parse --show-toplevel`), or `None` outside one.
+pub fn repository_root() -> Option<std::path::PathBuf> {
+    let out = git(&["rev-parse", "--show-toplevel"]).ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let root = text.strip_suffix('\n').unwrap_or(&text);
+    (!root.is_empty()).then(|| std::path::PathBuf::from(root))
+}
+
 fn is_manifest(name: &str) -> bool {
     [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
 }

@@ -12,6 +12,7 @@ pub mod html;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
+pub mod sarif;
 pub mod scenario;
 pub mod snapshot;
 pub mod table;
