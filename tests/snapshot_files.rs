@@ -169,3 +169,37 @@ fn a_snapshot_that_cannot_be_read_or_written_is_an_error() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("cannot write"), "{out}");
 }
+
+#[test]
+fn a_label_names_the_snapshot_whatever_the_statement_says() {
+    let dir = scratch(
+        "scenario \"s\" {\n  load \"rbac.yaml\"\n  show who can get pods in app as \"pod-readers\"\n}\n",
+    );
+    assert_eq!(run(dir.path(), &["run", "--accept", "test.ksim"]).0, 0);
+    assert!(
+        dir.path()
+            .join("snapshots/test/s/pod-readers.snap")
+            .exists()
+    );
+    // The statement changes, the label stays: the same snapshot is compared.
+    std::fs::write(
+        dir.path().join("test.ksim"),
+        "scenario \"s\" {\n  load \"rbac.yaml\"\n  show who can list pods in app as \"pod-readers\"\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(dir.path(), &["run", "test.ksim"]);
+    assert_eq!(code, 0, "{out}");
+    // Two shows cannot share a label.
+    std::fs::write(
+        dir.path().join("test.ksim"),
+        "scenario \"s\" {\n  load \"rbac.yaml\"\n  show pss as \"x\"\n  show pss in app as \"X\"\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(dir.path(), &["run", "test.ksim"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("test.ksim:4:"), "{err}");
+    assert!(
+        err.contains("snapshot label `X` is used twice in this block"),
+        "{err}"
+    );
+}

@@ -413,7 +413,8 @@ pub enum ScenarioStmt {
         policy: Option<Node<String>>,
     },
     Expect(Condition),
-    Show(ShowExpr),
+    /// `show ... [as "LABEL"]`
+    Show(ShowExpr, Option<Node<String>>),
     WhatIf(WhatIfBlock),
 }
 
@@ -427,7 +428,8 @@ pub struct WhatIfBlock {
 pub enum WhatIfStmt {
     Mutate(Mutation),
     Expect(Condition),
-    Show(ShowExpr),
+    /// `show ... [as "LABEL"]`
+    Show(ShowExpr, Option<Node<String>>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

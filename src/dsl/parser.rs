@@ -168,6 +168,7 @@ pub fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_token => "`token`",
         Rule::kw_any => "`any`",
         Rule::kw_apply => "`apply`",
+        Rule::kw_as => "`as`",
         Rule::kw_at => "`at`",
         Rule::kw_bind => "`bind`",
         Rule::kw_can => "`can`",
@@ -776,11 +777,17 @@ impl Lowerer {
         Ok(self.condition(body)?.node)
     }
 
-    fn show(&mut self, pair: Pair<'_, Rule>) -> Lowered<ShowExpr> {
-        let body = pair
-            .into_inner()
-            .find(|p| p.as_rule() != Rule::kw_show)
-            .ok_or(Unexpected)?;
+    /// A `show` statement: what it shows, and its snapshot label (`as "NAME"`) if it has one.
+    fn show(&mut self, pair: Pair<'_, Rule>) -> Lowered<(ShowExpr, Option<Node<String>>)> {
+        let mut parts = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_show);
+        let body = parts.next().ok_or(Unexpected)?;
+        let label = parts
+            .find(|p| p.as_rule() == Rule::string)
+            .map(|p| self.value(p));
+        Ok((self.show_expr(body)?, label))
+    }
+
+    fn show_expr(&mut self, body: Pair<'_, Rule>) -> Lowered<ShowExpr> {
         let rule = body.as_rule();
         let mut subjects = Vec::new();
         let mut access = None;
@@ -923,7 +930,7 @@ impl Lowerer {
                     .map(|v| ScenarioStmt::Defaults(self.text(&v)))
                     .ok_or(Unexpected),
                 Rule::expect_stmt => self.expect(part).map(ScenarioStmt::Expect),
-                Rule::show_stmt => self.show(part).map(ScenarioStmt::Show),
+                Rule::show_stmt => self.show(part).map(|(s, l)| ScenarioStmt::Show(s, l)),
                 Rule::whatif_block => self.whatif(part).map(ScenarioStmt::WhatIf),
                 _ => continue,
             };
@@ -949,7 +956,7 @@ impl Lowerer {
                     continue;
                 }
                 Rule::expect_stmt => self.expect(part).map(WhatIfStmt::Expect),
-                Rule::show_stmt => self.show(part).map(WhatIfStmt::Show),
+                Rule::show_stmt => self.show(part).map(|(s, l)| WhatIfStmt::Show(s, l)),
                 Rule::bind_stmt | Rule::apply_stmt | Rule::remove_stmt | Rule::label_stmt => {
                     self.mutation(part).map(WhatIfStmt::Mutate)
                 }

@@ -433,7 +433,8 @@ pub struct Statement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StatementKind {
     Expect(Expectation),
-    Show(Show),
+    /// A show and the label its snapshot is named by, when it was given one.
+    Show(Show, Option<String>),
     WhatIf(WhatIf),
     /// Only inside a what-if; applies to the statements after it in the same block.
     Mutate(Mutation),

@@ -58,6 +58,26 @@ fn is_lower_alphanumeric(b: &u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit()
 }
 
+/// `payments team access` → `payments-team-access`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        "scenario".to_string()
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +115,12 @@ mod tests {
         assert!(is_path_segment_name("system:controller:job-controller"));
         assert!(!is_path_segment_name(".."));
         assert!(!is_path_segment_name("a/b"));
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_dashes() {
+        assert_eq!(slug("payments team access"), "payments-team-access");
+        assert_eq!(slug("  Bob joins the admins! "), "bob-joins-the-admins");
+        assert_eq!(slug("***"), "scenario");
     }
 }

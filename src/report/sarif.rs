@@ -38,7 +38,9 @@ impl SarifRoot {
                 "uri": encode_path(&relative.to_string_lossy()),
                 "uriBaseId": SOURCE_ROOT,
             }),
-            Err(_) => json!({"uri": format!("file://{}", encode_path(&absolute.to_string_lossy()))}),
+            Err(_) => {
+                json!({"uri": format!("file://{}", encode_path(&absolute.to_string_lossy()))})
+            }
         })
     }
 

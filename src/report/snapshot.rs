@@ -1,5 +1,6 @@
 //! Comparing `show` reports with their snapshots, after the scenarios have run (never inside
-//! the parallel evaluation): a missing snapshot is written as `.snap.new` and fails; a
+//! the parallel evaluation), their tables tab-separated so a longer cell changes only its own
+//! row: a missing snapshot is written as `.snap.new` and fails; a
 //! different one fails with a unified diff; `--accept` (or `--accept FILTER`) writes them. A
 //! stored file that is not a snapshot, and any read or write failure, is an error of the run.
 //! Snapshot files no statement writes any more are found (and, with `--prune`, deleted) here.
@@ -13,6 +14,7 @@ use crate::scenario::snapshot::{Header, body, snapshots_of};
 use crate::scenario::{ResultKind, RunReport, SnapshotStatus};
 
 use super::evidence::show_text;
+use super::table::tab_separated;
 
 /// Which snapshots a run writes instead of comparing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,8 @@ pub fn settle(report: &mut RunReport, accept: &Accept) {
                         line,
                     };
                     let write = accept.covers(&file.file, line, &scenario.name);
-                    *status = compare(path, &header, &show_text(show), write);
+                    let body = tab_separated(|| show_text(show));
+                    *status = compare(path, &header, &body, write);
                 }
             }
         }

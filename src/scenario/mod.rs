@@ -395,7 +395,7 @@ fn run_scenario(
                     outcome.unknown = unknown;
                     ResultKind::Expect(outcome)
                 }
-                StatementKind::Show(show) => {
+                StatementKind::Show(show, _) => {
                     let report = match (show, &job.base) {
                         (Show::Diff, Some(base)) => {
                             Ok(ShowReport::Diff(access_and_pss(base, &job.state, &assess)))
@@ -464,13 +464,18 @@ struct SnapshotLayout {
 }
 
 impl SnapshotLayout {
-    /// The snapshot path of `statement`, in the folder of `whatif` (or the scenario's).
-    fn path(&mut self, whatif: Option<&str>, statement: &str) -> PathBuf {
+    /// The snapshot path of `statement` (or of its `label`), in the folder of `whatif` (or
+    /// the scenario's).
+    fn path(&mut self, whatif: Option<&str>, statement: &str, label: Option<&str>) -> PathBuf {
         let mut dir = self.root.clone();
         if let Some(w) = whatif {
             dir.push(self.whatif_folders.get(w).map_or(w, String::as_str));
         }
-        let name = self.names.entry(dir.clone()).or_default().next(statement);
+        let names = self.names.entry(dir.clone()).or_default();
+        let name = match label {
+            Some(label) => names.label(label),
+            None => names.next(statement),
+        };
         dir.join(name)
     }
 }
@@ -509,8 +514,8 @@ fn push_statement<'a>(
                 snapshot: None,
             });
         }
-        StatementKind::Show(_) => {
-            let snapshot_path = layout.path(whatif, &statement.origin.text);
+        StatementKind::Show(_, label) => {
+            let snapshot_path = layout.path(whatif, &statement.origin.text, label.as_deref());
             results.push(placeholder(ResultKind::Show {
                 snapshot: String::new(),
                 path: PathBuf::new(),

@@ -39,25 +39,7 @@ impl SnapshotStatus {
     }
 }
 
-/// `payments team access` → `payments-team-access`.
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    if out.is_empty() {
-        "scenario".to_string()
-    } else {
-        out
-    }
-}
+pub use crate::model::names::slug;
 
 /// The folder of each of `names` (the scenarios of one file, or the what-ifs of one
 /// scenario): its slug, with a hash of the exact name where two different names share a slug.
@@ -92,6 +74,12 @@ pub struct StatementNames {
 }
 
 impl StatementNames {
+    /// The file name of a snapshot labelled `as "LABEL"`; the checker has made sure no other
+    /// show of the block has it, and a statement named like it gets `-2`.
+    pub fn label(&mut self, label: &str) -> String {
+        self.next(&format!("show {label}"))
+    }
+
     /// The file name of the snapshot of `statement` (as written, `show` included).
     pub fn next(&mut self, statement: &str) -> String {
         let words: Vec<&str> = statement.split_whitespace().collect();
@@ -217,12 +205,5 @@ mod tests {
         assert_eq!(body(&stored), Some("body\n---\nmore\n"));
         assert_eq!(body("no header\n"), None);
         assert_eq!(body("---\nunterminated\n"), None);
-    }
-
-    #[test]
-    fn slugs_are_lowercase_words_joined_by_dashes() {
-        assert_eq!(slug("payments team access"), "payments-team-access");
-        assert_eq!(slug("  Bob joins the admins! "), "bob-joins-the-admins");
-        assert_eq!(slug("***"), "scenario");
     }
 }

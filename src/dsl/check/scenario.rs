@@ -22,6 +22,7 @@ impl Checker<'_> {
         };
         let mut defaults_span: Option<Span> = None;
         let mut whatif_names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut labels = BTreeMap::new();
         for statement in &block.body {
             let origin = self.origin(statement.span);
             let kind = match &statement.node {
@@ -57,7 +58,8 @@ impl Checker<'_> {
                 ast::ScenarioStmt::Expect(condition) => {
                     self.expectation(condition).map(StatementKind::Expect)
                 }
-                ast::ScenarioStmt::Show(show) => {
+                ast::ScenarioStmt::Show(show, label) => {
+                    let label = self.snapshot_label(label.as_ref(), &mut labels);
                     if matches!(show, ast::ShowExpr::Diff) {
                         self.error(
                             statement.span,
@@ -67,7 +69,7 @@ impl Checker<'_> {
                         .help = Some("a diff compares a what-if's state with its scenario's; move this into a `whatif` block".into());
                         None
                     } else {
-                        self.show(show).map(StatementKind::Show)
+                        self.show(show).map(|s| StatementKind::Show(s, label))
                     }
                 }
                 ast::ScenarioStmt::WhatIf(whatif) => {
@@ -315,5 +317,41 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// A show's snapshot label, checked: it must name a file (letters or digits in it) and be
+    /// the only one of its block, since two shows cannot share a snapshot.
+    pub(super) fn snapshot_label(
+        &mut self,
+        label: Option<&Node<String>>,
+        seen: &mut BTreeMap<String, Span>,
+    ) -> Option<String> {
+        let label = label?;
+        let slug = crate::model::names::slug(&label.node);
+        if slug.is_empty() {
+            self.error(
+                label.span,
+                Code::InvalidName,
+                format!("`{}` cannot name a snapshot file", label.node),
+            )
+            .help = Some("use letters, digits and dashes, e.g. `as \"secrets-readers\"`".into());
+            return None;
+        }
+        if let Some(first) = seen.get(&slug) {
+            let first = *first;
+            self.error(
+                label.span,
+                Code::DuplicateName,
+                format!(
+                    "snapshot label `{}` is used twice in this block",
+                    label.node
+                ),
+            )
+            .notes
+            .push((first, "first used here".to_string()));
+            return None;
+        }
+        seen.insert(slug, label.span);
+        Some(label.node.clone())
     }
 }

@@ -1,6 +1,8 @@
 //! What-if blocks: their expectations, `show` statements and mutations (`bind`, `apply`,
 //! `remove`, `label`), each mutation validated before the scenario runs it.
 
+use std::collections::BTreeMap;
+
 use super::{Checker, is_dns_subdomain};
 use crate::dsl::ast::{self};
 use crate::dsl::program::*;
@@ -10,12 +12,16 @@ use crate::source::code::Code;
 impl Checker<'_> {
     pub(super) fn whatif(&mut self, block: &ast::WhatIfBlock) -> WhatIf {
         let mut steps = Vec::new();
+        let mut labels = BTreeMap::new();
         for statement in &block.body {
             let kind = match &statement.node {
                 ast::WhatIfStmt::Expect(condition) => {
                     self.expectation(condition).map(StatementKind::Expect)
                 }
-                ast::WhatIfStmt::Show(show) => self.show(show).map(StatementKind::Show),
+                ast::WhatIfStmt::Show(show, label) => {
+                    let label = self.snapshot_label(label.as_ref(), &mut labels);
+                    self.show(show).map(|s| StatementKind::Show(s, label))
+                }
                 ast::WhatIfStmt::Mutate(mutation) => {
                     self.mutation(mutation).map(StatementKind::Mutate)
                 }
