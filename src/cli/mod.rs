@@ -523,6 +523,10 @@ pub(super) fn warn_unknown_names(
     groups: &[String],
     namespace: &str,
 ) {
+    // Nothing was loaded (the input's own errors say why): every name would be unknown.
+    if index.cluster.counts().is_empty() {
+        return;
+    }
     let names = kubesim::index::names::KnownNames::of(index);
     for unknown in chain.unknown_names(&names, user, groups, namespace) {
         eprintln!("warning: {unknown}");
