@@ -10,17 +10,7 @@ use crate::util::{kubesim, tool_available};
 const FIXTURE: &str = "tests/data/report/cluster.yaml";
 
 fn graph(args: &[&str]) -> String {
-    let out = kubesim()
-        .args(["graph", "-f", FIXTURE])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::util::success_stdout(&[&["graph", "-f", FIXTURE][..], args].concat())
 }
 
 #[test]

@@ -12,17 +12,7 @@ use crate::util::{kubesim, tool_available};
 const FIXTURE: &str = "tests/data/report/cluster.yaml";
 
 fn report(args: &[&str]) -> String {
-    let out = kubesim()
-        .args(["report", "-f", FIXTURE, "-o", "-"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::util::success_stdout(&[&["report", "-f", FIXTURE, "-o", "-"][..], args].concat())
 }
 
 /// The text of the table row with this id.

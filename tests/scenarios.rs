@@ -2,7 +2,7 @@
 //! evidence; snapshots are written, compared and accepted; exit codes; JSON and JUnit; the
 //! report is identical at any thread count.
 
-use crate::util::kubesim;
+use crate::util::{SCRATCH_RBAC, kubesim, scratch};
 use std::path::{Path, PathBuf};
 
 use kubesim::report::scenario::render_text;
@@ -95,29 +95,6 @@ fn the_report_does_not_depend_on_the_working_directory() {
         "{from_root}"
     );
     assert_eq!(from_root, from_dir);
-}
-
-const MANIFEST: &str = r#"
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: reader, namespace: app}
-rules:
-- apiGroups: [""]
-  resources: [pods]
-  verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: read, namespace: app}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
-subjects: [{kind: User, name: dana}]
-"#;
-
-fn scratch(ksim: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rbac.yaml"), MANIFEST).unwrap();
-    std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
-    dir
 }
 
 #[test]
@@ -285,7 +262,7 @@ fn a_load_of_a_directory_reads_its_manifests() {
     let manifests = dir.path().join("manifests");
     std::fs::create_dir_all(manifests.join("nested")).unwrap();
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();
-    let (role, binding) = MANIFEST.split_once("---").unwrap();
+    let (role, binding) = SCRATCH_RBAC.split_once("---").unwrap();
     std::fs::write(manifests.join("role.yaml"), role).unwrap();
     std::fs::write(manifests.join("nested/binding.yml"), binding).unwrap();
     std::fs::write(manifests.join("notes.txt"), "not a manifest: {").unwrap();

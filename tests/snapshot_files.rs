@@ -6,29 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::kubesim;
-
-const MANIFEST: &str = "apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: reader, namespace: app}
-rules:
-- apiGroups: [\"\"]
-  resources: [pods]
-  verbs: [get, list]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: read, namespace: app}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
-subjects: [{kind: User, name: dana}]
-";
-
-fn scratch(ksim: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("rbac.yaml"), MANIFEST).unwrap();
-    std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
-    dir
-}
+use crate::util::{kubesim, scratch};
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = kubesim().current_dir(dir).args(args).output().unwrap();

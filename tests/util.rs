@@ -37,3 +37,39 @@ pub fn tool_available(program: &str, purpose: &str) -> bool {
     }
     found
 }
+
+/// The stdout of `kubesim ARGS`, which must succeed (its stderr is the failure message).
+pub fn success_stdout(args: &[&str]) -> String {
+    let out = kubesim().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Two RBAC objects for scratch scenarios: user dana may get and list pods in `app`.
+pub const SCRATCH_RBAC: &str = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: app}
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: read, namespace: app}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects: [{kind: User, name: dana}]
+"#;
+
+/// A temporary directory holding [`SCRATCH_RBAC`] as `rbac.yaml` and `ksim` as `test.ksim`.
+pub fn scratch(ksim: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rbac.yaml"), SCRATCH_RBAC).unwrap();
+    std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
+    dir
+}

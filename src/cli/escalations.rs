@@ -85,14 +85,22 @@ pub(super) fn load(input: &InputArgs) -> Result<(Arc<RbacIndex>, bool), ExitStat
     Ok((indexed.rbac, errors))
 }
 
+/// The `--to` targets, cluster-admin and a node when none is given.
+pub(super) fn parse_targets(written: &[String]) -> Result<Vec<Target>, ExitStatus> {
+    if written.is_empty() {
+        return Ok(vec![Target::ClusterAdmin, Target::NodeEscape]);
+    }
+    written
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<_, _>>()
+        .map_err(|e| usage_error(&e))
+}
+
 pub fn run(args: &EscalationsArgs) -> ExitStatus {
-    let targets: Vec<Target> = if args.targets.is_empty() {
-        vec![Target::ClusterAdmin, Target::NodeEscape]
-    } else {
-        match args.targets.iter().map(|t| Target::parse(t)).collect() {
-            Ok(t) => t,
-            Err(e) => return usage_error(&e),
-        }
+    let targets = match parse_targets(&args.targets) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let source = match args.source.as_deref().map(subject_arg) {
         None => None,

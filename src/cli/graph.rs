@@ -4,10 +4,10 @@
 
 use clap::{Args, ValueEnum};
 
-use super::escalations::{AdmissionArgs, load};
+use super::escalations::{AdmissionArgs, load, parse_targets};
 use super::{ExitStatus, InputArgs, print_stdout, usage_error};
 use kubesim::escalate::{
-    EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
+    EscalationGraph, EscalationOptions, Source, find_escalations, known_sources,
 };
 use kubesim::rbac::query::parse_subject;
 use kubesim::report::graph::{Selection, graph_dot, graph_mermaid};
@@ -50,13 +50,9 @@ pub struct GraphArgs {
 }
 
 pub fn run(args: &GraphArgs) -> ExitStatus {
-    let targets: Vec<Target> = if args.targets.is_empty() {
-        vec![Target::ClusterAdmin, Target::NodeEscape]
-    } else {
-        match args.targets.iter().map(|t| Target::parse(t)).collect() {
-            Ok(t) => t,
-            Err(e) => return usage_error(&e),
-        }
+    let targets = match parse_targets(&args.targets) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let subject = match args.subject.as_deref().map(parse_subject) {
         None => None,
