@@ -476,34 +476,7 @@ pub struct Authorization {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PolicySeverity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl PolicySeverity {
-    pub fn parse(word: &str) -> Option<Self> {
-        match word {
-            "low" => Some(PolicySeverity::Low),
-            "medium" => Some(PolicySeverity::Medium),
-            "high" => Some(PolicySeverity::High),
-            "critical" => Some(PolicySeverity::Critical),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicySeverity::Low => "low",
-            PolicySeverity::Medium => "medium",
-            PolicySeverity::High => "high",
-            PolicySeverity::Critical => "critical",
-        }
-    }
-}
+pub use crate::model::PolicySeverity;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

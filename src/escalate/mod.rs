@@ -7,6 +7,7 @@
 
 pub mod admission;
 pub mod caps;
+pub mod dangers;
 pub mod graph;
 pub mod paths;
 pub mod who_can_run;

@@ -300,3 +300,34 @@ pub fn name_of(meta: &ObjectMeta) -> &str {
 pub fn namespace_of(meta: &ObjectMeta) -> &str {
     meta.namespace.as_deref().unwrap_or("")
 }
+
+/// How serious a finding is: a policy's `severity`, and the rank the audit report gives what
+/// it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PolicySeverity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl PolicySeverity {
+    pub fn parse(word: &str) -> Option<Self> {
+        match word {
+            "low" => Some(PolicySeverity::Low),
+            "medium" => Some(PolicySeverity::Medium),
+            "high" => Some(PolicySeverity::High),
+            "critical" => Some(PolicySeverity::Critical),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicySeverity::Low => "low",
+            PolicySeverity::Medium => "medium",
+            PolicySeverity::High => "high",
+            PolicySeverity::Critical => "critical",
+        }
+    }
+}
