@@ -320,3 +320,52 @@ fn invalid_warn_keeps_a_broken_manifest_from_deciding_the_exit_code() {
         "{stderr}"
     );
 }
+
+#[test]
+fn strict_makes_a_misspelt_name_on_the_command_line_an_error() {
+    let asked = |args: &[&str]| {
+        let out = kubesim()
+            .args(args)
+            .args(["-f", PAYMENTS, "--strict"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = asked(&[
+        "can",
+        "sa:payments/cii",
+        "delete",
+        "deployments",
+        "-n",
+        "payments",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error: service account `sa:payments/cii` appears nowhere"),
+        "{err}"
+    );
+    let (code, err) = asked(&["can", "user:alice", "lsit", "pods", "-n", "payments"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("error: unknown verb `lsit`; did you mean `list`?"),
+        "{err}"
+    );
+    let (code, err) = asked(&["who-can", "get", "pods", "-n", "paymnets"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("error: namespace `paymnets`"), "{err}");
+    let (code, err) = asked(&["access", "user:alice", "-n", "paymnets"]);
+    assert_eq!(code, Some(2), "{err}");
+    // Names that exist answer as usual.
+    let (code, err) = asked(&[
+        "can",
+        "sa:payments/ci",
+        "create",
+        "pods/exec",
+        "-n",
+        "payments",
+    ]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+}

@@ -11,6 +11,8 @@ use kubesim::report::access::{access_json, access_text};
 
 #[derive(Debug, Args)]
 pub struct AccessArgs {
+    #[command(flatten)]
+    pub names: super::StrictArgs,
     /// Whose access: user:NAME, group:NAME or sa:NAMESPACE/NAME (or an --as-* credential)
     pub subject: Option<String>,
     /// An extra group of the subject; repeatable
@@ -57,13 +59,16 @@ pub fn run(args: &AccessArgs) -> ExitStatus {
     }
     let namespace = args.input.namespace.clone().unwrap_or_default();
     let written = identity.is_none();
-    super::warn_unknown_names(
-        &loaded.index,
-        &chain,
+    let groups = if written { user.groups() } else { &[] };
+    let question = (
         written.then(|| user.name()),
-        if written { user.groups() } else { &[] },
-        &namespace,
+        groups,
+        namespace.as_str(),
+        None,
     );
+    if let Err(code) = super::check_names(&loaded.index, &chain, question, &args.names) {
+        return code;
+    }
     if !args.input.quiet {
         let rules = chain.access(&loaded.index, &user, &namespace);
         let text = match args.output {

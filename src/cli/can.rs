@@ -5,8 +5,8 @@ use clap::Args;
 
 use super::whoami::{AuthenticatorArgs, Credential, identity_and_index};
 use super::{
-    AuthorizationArgs, ExitStatus, InputArgs, LoadedIndex, OutputFormat, load_index, print_stdout,
-    subject_arg, usage_error, warn_unknown_names,
+    AuthorizationArgs, ExitStatus, InputArgs, LoadedIndex, OutputFormat, check_names, load_index,
+    print_stdout, subject_arg, usage_error,
 };
 use kubesim::authn::{self, Identity};
 use kubesim::index::catalog::Catalog;
@@ -17,6 +17,8 @@ use kubesim::report::access::{can_json, can_text};
 
 #[derive(Debug, Args)]
 pub struct CanArgs {
+    #[command(flatten)]
+    pub names: super::StrictArgs,
     /// Who asks: user:NAME, group:NAME or sa:NAMESPACE/NAME. With an --as-* credential there
     /// is no subject, and this is the verb
     pub subject: String,
@@ -247,13 +249,20 @@ pub fn run(args: &CanArgs) -> ExitStatus {
     };
     // A credential's identity is what it is; a written subject may be a typo.
     let written = identity.is_none();
-    warn_unknown_names(
-        &loaded.index,
-        &chain,
-        written.then(|| user.name()),
-        if written { user.groups() } else { &[] },
-        &namespace,
+    let groups = if written { user.groups() } else { &[] };
+    let asked_verb = (
+        action.verb(),
+        !matches!(action, kubesim::model::Action::Resource(_)),
     );
+    let question = (
+        written.then(|| user.name()),
+        groups,
+        namespace.as_str(),
+        Some(asked_verb),
+    );
+    if let Err(code) = check_names(&loaded.index, &chain, question, &args.names) {
+        return code;
+    }
     if let (Some(selector), Action::Resource(r)) = (&args.field_selector, &mut action) {
         r.apply_field_selector(selector);
     }

@@ -514,21 +514,46 @@ pub(super) fn subject_arg(text: &str) -> Result<kubesim::rbac::SubjectSpec, Exit
     }
 }
 
-/// Warns on stderr about a user, group or namespace of the question that the input has nowhere
-/// (with the nearest name that exists): an answer about a typo is "no" and means nothing.
-pub(super) fn warn_unknown_names(
+/// `--strict` for the questions asked on the command line.
+#[derive(Debug, Clone, Args)]
+pub struct StrictArgs {
+    /// Fail (exit 2) when the question names a verb, user, group, service account or
+    /// namespace found nowhere in the input, instead of warning and answering
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// The verb of a question, and whether it is asked of a non-resource URL.
+pub(super) type AskedVerb<'a> = Option<(&'a str, bool)>;
+
+/// Says on stderr which user, group or namespace of the question (and, under `--strict`,
+/// which verb: kubectl's own warning covers it otherwise) the input has nowhere, with the
+/// nearest name that exists: an answer about a typo is "no" and means nothing. Under
+/// `--strict` each is an error and the command exits 2.
+pub(super) fn check_names(
     index: &RbacIndex,
     chain: &kubesim::authz::Chain,
-    user: Option<&str>,
-    groups: &[String],
-    namespace: &str,
-) {
+    question: (Option<&str>, &[String], &str, AskedVerb<'_>),
+    strict: &StrictArgs,
+) -> Result<(), ExitStatus> {
+    let (user, groups, namespace, verb) = question;
     // Nothing was loaded (the input's own errors say why): every name would be unknown.
     if index.cluster.counts().is_empty() {
-        return;
+        return Ok(());
     }
     let names = kubesim::index::names::KnownNames::of(index);
-    for unknown in chain.unknown_names(&names, user, groups, namespace) {
-        eprintln!("warning: {unknown}");
+    let mut unknown = chain.unknown_names(&names, user, groups, namespace);
+    if strict.strict
+        && let Some((verb, non_resource)) = verb
+    {
+        unknown.extend(names.verb(verb, non_resource));
     }
+    let severity = if strict.strict { "error" } else { "warning" };
+    for name in &unknown {
+        eprintln!("{severity}: {name}");
+    }
+    if strict.strict && !unknown.is_empty() {
+        return Err(ExitStatus::Error);
+    }
+    Ok(())
 }

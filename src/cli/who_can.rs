@@ -9,6 +9,8 @@ use kubesim::report::access::{who_can_json, who_can_text};
 
 #[derive(Debug, Args)]
 pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub names: super::StrictArgs,
     /// The verb
     pub verb: String,
     /// RESOURCE[.GROUP][/SUBRESOURCE], or a non-resource URL starting with /
@@ -52,7 +54,14 @@ pub fn run(args: &WhoCanArgs) -> ExitStatus {
         Ok(a) => a,
         Err(code) => return code,
     };
-    super::warn_unknown_names(&loaded.index, &chain, None, &[], &namespace);
+    let asked_verb = (
+        action.verb(),
+        !matches!(action, kubesim::model::Action::Resource(_)),
+    );
+    let question = (None, &[][..], namespace.as_str(), Some(asked_verb));
+    if let Err(code) = super::check_names(&loaded.index, &chain, question, &args.names) {
+        return code;
+    }
     if !args.input.quiet {
         let result = chain.who_can(&loaded.index, &action, args.exclude_system);
         let text = match args.output {
