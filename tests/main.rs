@@ -8,6 +8,7 @@ mod abac;
 mod auth;
 mod cli_inventory;
 mod determinism;
+mod diff_access;
 mod diff_git;
 mod dsl_diagnostics;
 mod dsl_examples;

@@ -9,7 +9,7 @@ use kubesim::compare::diff;
 use kubesim::manifest::Loaded;
 use kubesim::manifest::git::Side;
 use kubesim::pss::assess::AssessOptions;
-use kubesim::report::diff::{diff_json, diff_markdown, diff_text};
+use kubesim::report::diff::{diff_json, diff_markdown, diff_sarif, diff_text};
 use kubesim::scenario::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -17,6 +17,7 @@ pub enum DiffFormat {
     Table,
     Json,
     Markdown,
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -28,6 +29,12 @@ pub struct DiffArgs {
     /// Exit with code 1 if any access or escalation path was gained
     #[arg(long)]
     pub fail_on_gain: bool,
+    /// Exit with code 1 if any escalation path (to cluster-admin or a node) was gained
+    #[arg(long)]
+    pub fail_on_escalation: bool,
+    /// Leave out system:* subjects and kube-system service accounts (as who-can does)
+    #[arg(long)]
+    pub exclude_system: bool,
     #[command(flatten)]
     pub admission: AdmissionArgs,
     /// Paths inside each side (default: all of it); other input options as for every command
@@ -78,17 +85,23 @@ pub fn run(args: &DiffArgs) -> ExitStatus {
         locate_fields: false,
         ..AssessOptions::default()
     };
-    let changes = diff(&states[0], &states[1], &options);
+    let mut changes = diff(&states[0], &states[1], &options);
+    if args.exclude_system {
+        changes = changes.without_system();
+    }
     if !args.input.quiet {
         print_stdout(&match args.output {
             DiffFormat::Table => diff_text(&states[0], &states[1], &changes),
             DiffFormat::Json => diff_json(&states[0], &states[1], &changes),
             DiffFormat::Markdown => diff_markdown(&states[0], &states[1], &changes),
+            DiffFormat::Sarif => diff_sarif(&states[0], &states[1], &changes),
         });
     }
     if input_errors {
         ExitStatus::Error
-    } else if args.fail_on_gain && changes.gained_anything() {
+    } else if (args.fail_on_gain && changes.gained_anything())
+        || (args.fail_on_escalation && !changes.paths_gained.is_empty())
+    {
         ExitStatus::Negative
     } else {
         ExitStatus::Ok

@@ -10,6 +10,7 @@ pub mod graph;
 pub mod inventory;
 pub mod policy;
 pub mod pss;
+pub mod sarif;
 pub mod scenario;
 pub mod snapshot;
 pub mod table;

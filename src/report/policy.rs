@@ -9,6 +9,7 @@ use crate::scenario::policy::{PolicyReport, Violation};
 use crate::scenario::snapshot::slug;
 
 use super::evidence::violation_lines;
+use super::sarif::{sarif_log, sarif_result, sarif_rule};
 
 /// The evidence of a violation, line by line.
 fn evidence_lines(v: &Violation) -> Vec<String> {
@@ -110,14 +111,13 @@ pub fn render_sarif(
         .iter()
         .map(|(name, file, severity)| {
             let (level, score) = sarif_level(*severity);
-            json!({
-                "id": slug(name),
-                "name": name,
-                "shortDescription": {"text": name},
-                "fullDescription": {"text": format!("kubesim policy \"{name}\" ({file})")},
-                "defaultConfiguration": {"level": level},
-                "properties": {"security-severity": score, "tags": ["security", "kubernetes"]},
-            })
+            sarif_rule(
+                &slug(name),
+                name,
+                &format!("kubesim policy \"{name}\" ({file})"),
+                level,
+                score,
+            )
         })
         .collect();
     let results: Vec<Value> = report
@@ -129,29 +129,11 @@ pub fn render_sarif(
             for e in evidence_lines(v) {
                 text.push_str(&format!("\n{e}"));
             }
-            let mut result =
-                json!({"ruleId": slug(&v.policy), "level": level, "message": {"text": text}});
-            // Built-in default objects (`<defaults:…>`) are not files of the repository.
-            if let Some(o) = v.location.as_ref().filter(|o| !o.file.starts_with('<')) {
-                result["locations"] = json!([{"physicalLocation": {
-                    "artifactLocation": {"uri": o.file.to_string()},
-                    "region": {"startLine": o.line.max(1)}
-                }}]);
-            }
-            result
+            let location = v.location.as_ref().map(|o| (&*o.file, o.line));
+            sarif_result(&slug(&v.policy), level, text, location)
         })
         .collect();
-    let sarif = json!({
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [{
-            "tool": {"driver": {"name": "kubesim", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-    text.push('\n');
-    text
+    sarif_log(rules, results)
 }
 
 pub fn render_junit(
