@@ -70,8 +70,9 @@ fn two_commits_of_a_repository() {
         .iter()
         .map(|g| {
             format!(
-                "{} {}",
+                "{}: {} via {}",
                 g["subject"].as_str().unwrap(),
+                g["access"].as_str().unwrap(),
                 g["via"].as_str().unwrap()
             )
         })
@@ -79,8 +80,8 @@ fn two_commits_of_a_repository() {
     assert_eq!(
         gained,
         [
-            "sa:ci/builder RoleBinding platform/builder-debugs -> Role debugger rule 0",
-            "sa:platform/ops ClusterRoleBinding ops-impersonates -> ClusterRole impersonator rule 0",
+            "sa:ci/builder: create pods/exec in platform via RoleBinding platform/builder-debugs (k8s/app.yaml:84) -> Role platform/debugger (k8s/app.yaml:76) rule 0 at k8s/app.yaml:80",
+            "sa:platform/ops: impersonate groups, users cluster-wide via ClusterRoleBinding ops-impersonates (k8s/app.yaml:99) -> ClusterRole impersonator (k8s/app.yaml:91) rule 0 at k8s/app.yaml:95",
         ]
     );
     let paths: Vec<String> = json["paths_gained"]

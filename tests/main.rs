@@ -10,6 +10,7 @@ mod ci_recipes;
 mod cli_inventory;
 mod colour;
 mod determinism;
+mod diff_access;
 mod diff_git;
 mod dsl_diagnostics;
 mod dsl_examples;

@@ -1,7 +1,7 @@
 //! `kubesim check`: the shipped policies over the example manifests, severities and
 //! `--fail-on`, and the SARIF, JSON and JUnit reports.
 
-use crate::util::kubesim;
+use crate::util::{assert_valid_sarif, kubesim};
 
 fn check(args: &[&str]) -> std::process::Output {
     kubesim().arg("check").args(args).output().unwrap()
@@ -139,57 +139,182 @@ fn invalid_policy_files_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
 }
 
-/// Every SARIF log validates against the SARIF 2.1.0 schema, and each result points at the line
-/// where the offending object starts in a file that exists.
+/// The SARIF log of every shipped policy over the real corpus (broken files included)
+/// validates against the SARIF 2.1.0 schema, and every result is located: relative to the
+/// repository root with `%SRCROOT%`, at the line where the offending object starts, or at
+/// the policy rule when the offender (a namespace no manifest defines) is written nowhere.
+/// Fingerprints tell the results apart, and the broken files are notifications.
 #[test]
-fn sarif_validates_against_the_2_1_0_schema_and_points_at_real_lines() {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string("tests/data/sarif/sarif-schema-2.1.0.json").unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::draft7::new(&schema).expect("the schema compiles");
-    // The validator rejects what the schema forbids.
-    assert!(!validator.is_valid(&serde_json::json!({"version": "2.0.9", "runs": []})));
+fn sarif_of_the_real_corpus_validates_and_every_result_is_located() {
     let out = check(&[
-        "policies/cluster-admin.ksim",
-        "policies/secrets.ksim",
-        "policies/pod-security.ksim",
+        "policies",
         "-f",
-        MANIFESTS,
+        "tests/data/corpus",
+        "-f",
+        "tests/data/escalate/corpus",
         "--defaults",
         "latest",
+        "--invalid",
+        "warn",
         "-o",
         "sarif",
     ]);
     assert_eq!(out.status.code(), Some(1));
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&sarif)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(results.len() >= 3, "expected several violations");
-    let mut in_files = 0;
+    assert_valid_sarif(&sarif);
+    let run = &sarif["runs"][0];
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty(), "{rule}");
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://kubernetes.io/docs/"),
+            "{rule}"
+        );
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() > 100, "{}", results.len());
+    let (mut at_objects, mut at_rules) = (0, 0);
+    let mut fingerprints = std::collections::BTreeSet::new();
     for result in results {
         let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(
+            location["artifactLocation"]["uriBaseId"], "%SRCROOT%",
+            "{result}"
+        );
         let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/') && !uri.starts_with("./"), "{uri}");
         let line = location["region"]["startLine"].as_u64().unwrap() as usize;
-        // Built-in default objects have no file to point into.
-        let Ok(text) = std::fs::read_to_string(uri) else {
-            continue;
-        };
-        in_files += 1;
+        let text = std::fs::read_to_string(uri).unwrap_or_else(|e| panic!("{uri}: {e}"));
         let first = text.lines().nth(line - 1).unwrap_or_else(|| {
             panic!("{uri}:{line} is past the end of the file");
         });
+        if uri.ends_with(".ksim") {
+            // The rule's line, written as `forbid` or `require`.
+            let words = first.trim_start();
+            assert!(
+                words.starts_with("forbid") || words.starts_with("require"),
+                "{first}"
+            );
+            at_rules += 1;
+        } else {
+            // kubesec's and other projects' files may start an object after a comment.
+            let object = text.lines().skip(line - 1).find(|l| !l.starts_with('#'));
+            assert!(
+                object.is_some_and(|l| l.starts_with("apiVersion:")
+                    || l.starts_with("kind:")
+                    || l.starts_with('{')
+                    || l.starts_with("---")
+                    || l.starts_with("  ")
+                    || l.starts_with("- ")),
+                "{uri}:{line} does not start an object: {first:?}"
+            );
+            at_objects += 1;
+        }
+        let fingerprint = result["partialFingerprints"]["kubesim/v1"]
+            .as_str()
+            .unwrap();
+        assert_eq!(fingerprint.len(), 16);
+        fingerprints.insert(fingerprint.to_string());
+    }
+    assert!(at_objects > 100 && at_rules > 0, "{at_objects} {at_rules}");
+    assert_eq!(
+        fingerprints.len(),
+        results.len(),
+        "fingerprints must differ"
+    );
+    // Under --invalid=warn the broken files are warnings; without it, errors.
+    for (extra, level, successful) in [
+        (&["--invalid", "warn"][..], "warning", true),
+        (&[][..], "error", false),
+    ] {
+        let out = check(
+            &[
+                &[
+                    "policies",
+                    "-f",
+                    "tests/data/corpus/_unrendered",
+                    "-f",
+                    MANIFESTS,
+                    "-o",
+                    "sarif",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid_sarif(&sarif);
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], successful);
+        let notifications = invocation["toolExecutionNotifications"].as_array().unwrap();
         assert!(
-            first.starts_with("apiVersion:") || first.starts_with("kind:"),
-            "{uri}:{line} does not start an object: {first:?}"
+            notifications.iter().any(|n| n["level"] == level
+                && n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    == "tests/data/corpus/_unrendered/cert-manager_chart_templates_rbac.yaml"),
+            "{notifications:#?}"
         );
     }
-    assert!(in_files >= 3, "results should point into the manifests");
+}
+
+/// Paths are relative to the root of the git repository holding the current directory,
+/// whatever directory kubesim runs in, or to `--sarif-root`; a file outside the root is an
+/// absolute `file://` URI.
+#[test]
+fn sarif_paths_are_relative_to_the_repository_root_or_sarif_root() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("deploy/team a")).unwrap();
+    std::fs::copy(
+        format!("{MANIFESTS}/rbac.yaml"),
+        root.join("deploy/team a/rbac.yaml"),
+    )
+    .unwrap();
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&root)
+        .status()
+        .unwrap();
+    assert!(git.success());
+    let policy = std::fs::canonicalize("policies/cluster-admin.ksim").unwrap();
+    let uri_of = |cwd: &std::path::Path, extra: &[&str]| {
+        let out = kubesim()
+            .current_dir(cwd)
+            .args(["check", policy.to_str().unwrap(), "-f", "."])
+            .args(["--defaults", "latest", "-o", "sarif"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid_sarif(&sarif);
+        let result = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ruleId"] == "no-extra-cluster-admins")
+            .cloned()
+            .expect("a cluster-admin violation");
+        result["locations"][0]["physicalLocation"]["artifactLocation"].clone()
+    };
+    let deploy = root.join("deploy");
+    assert_eq!(
+        uri_of(&deploy, &[]),
+        serde_json::json!({"uri": "deploy/team%20a/rbac.yaml", "uriBaseId": "%SRCROOT%"})
+    );
+    assert_eq!(
+        uri_of(&deploy, &["--sarif-root", "team a"]),
+        serde_json::json!({"uri": "rbac.yaml", "uriBaseId": "%SRCROOT%"})
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = uri_of(
+        &deploy,
+        &["--sarif-root", elsewhere.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        outside["uri"],
+        format!("file://{}/team%20a/rbac.yaml", deploy.display())
+    );
 }
 
 /// CI systems key JUnit results by name: every testcase of `check` on the real corpus is

@@ -73,3 +73,24 @@ pub fn scratch(ksim: &str) -> tempfile::TempDir {
     std::fs::write(dir.path().join("test.ksim"), ksim).unwrap();
     dir
 }
+
+/// The SARIF 2.1.0 schema's validator (`tests/data/sarif/`).
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/data/sarif/sarif-schema-2.1.0.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the schema compiles");
+    // The validator rejects what the schema forbids.
+    assert!(!validator.is_valid(&serde_json::json!({"version": "2.0.9", "runs": []})));
+    validator
+}
+
+/// Fails with every schema error of `sarif`.
+pub fn assert_valid_sarif(sarif: &serde_json::Value) {
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}

@@ -5,14 +5,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, SarifArgs, print_diagnostics, print_stdout, usage_error};
+use kubesim::dsl::diagnostic::DslDiagnostic;
 use kubesim::dsl::program::{Policy, PolicySeverity};
 use kubesim::dsl::{CheckContext, check, parse_file};
+use kubesim::report::policy::PolicyEntry;
 use kubesim::report::policy::{render_json, render_junit, render_sarif, render_text};
 use kubesim::scenario::ksim_files_under;
 use kubesim::scenario::policy::{check_policies, known_namespaces};
 use kubesim::scenario::resolve::FileResolver;
 use kubesim::scenario::state::State;
+use kubesim::source::{Diagnostic, Location};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
@@ -35,6 +38,8 @@ pub struct CheckArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: CheckFormat,
+    #[command(flatten)]
+    pub sarif: SarifArgs,
     /// Fail when a rule names a verb, resource or namespace found nowhere in the manifests,
     /// since such a rule can never be broken (the default)
     #[arg(long, overrides_with = "no_strict")]
@@ -63,23 +68,31 @@ pub fn run(args: &CheckArgs) -> ExitStatus {
     };
     let mut invalid = loaded.has_errors();
     print_diagnostics(&loaded.diagnostics);
+    let mut diagnostics = loaded.diagnostics;
     let state = State::new(loaded.cluster, loaded.sources);
-    let (policies, valid) = parsed.check(&state);
+    let CheckedPolicies {
+        policies,
+        valid,
+        diagnostics: policy_diagnostics,
+    } = parsed.check(&state);
     invalid |= !valid;
     let report = check_policies(&policies, &state);
     for (file, line, name) in &report.unknown {
         eprintln!("{file}:{line}: warning: {name}");
     }
+    diagnostics.extend(policy_diagnostics);
     let vacuous = !args.no_strict && !report.unknown.is_empty();
-    let catalogue: Vec<(String, String, PolicySeverity)> = policies
+    let catalogue: Vec<PolicyEntry> = policies
         .iter()
-        .map(|(file, p)| (p.name.clone(), file.clone(), p.severity))
+        .map(|(file, p)| PolicyEntry::of(file, p))
         .collect();
     if !args.input.quiet {
         print_stdout(&match args.output {
             CheckFormat::Table => render_text(&report),
             CheckFormat::Json => render_json(&report),
-            CheckFormat::Sarif => render_sarif(&report, &catalogue),
+            CheckFormat::Sarif => {
+                render_sarif(&report, &catalogue, &args.sarif.root(), &diagnostics)
+            }
             CheckFormat::Junit => render_junit(&report, &catalogue),
         });
     }
@@ -97,6 +110,18 @@ pub(super) struct ParsedPolicies {
     files: Vec<(PathBuf, String, kubesim::dsl::ast::File)>,
     /// A file could not be read or parsed (its problems were printed).
     invalid: bool,
+    /// The problems printed, for reports that list them (SARIF's notifications).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Policies checked and ready to run.
+pub(super) struct CheckedPolicies {
+    /// The policies of every valid file, each with its file name.
+    pub policies: Vec<(String, Policy)>,
+    /// No file was unreadable or invalid.
+    pub valid: bool,
+    /// Every problem found in the policy files (already printed).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// Reads and parses the policies `paths` name: a directory stands for the `.ksim` files under
@@ -106,6 +131,7 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
     let mut parsed = ParsedPolicies {
         files: Vec::new(),
         invalid: false,
+        diagnostics: Vec::new(),
     };
     let mut files = Vec::new();
     for path in paths {
@@ -116,8 +142,10 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
         let found = ksim_files_under(path);
         if found.is_empty() {
             let name = path.to_string_lossy().replace('\\', "/");
-            eprintln!("{name}: error: no .ksim files in this directory");
-            parsed.invalid = true;
+            parsed.fail(Diagnostic::error(
+                Location::new(name.as_str().into(), 0, 0),
+                "no .ksim files in this directory",
+            ));
         }
         files.extend(found);
     }
@@ -126,8 +154,10 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("{name}: error: {e}");
-                parsed.invalid = true;
+                parsed.fail(Diagnostic::error(
+                    Location::new(name.as_str().into(), 0, 0),
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -137,6 +167,9 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
                 diagnostics
                     .iter()
                     .for_each(|d| eprint!("{}", d.render_plain()));
+                parsed
+                    .diagnostics
+                    .extend(diagnostics.iter().map(DslDiagnostic::to_diagnostic));
                 parsed.invalid = true;
             }
         }
@@ -145,11 +178,18 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
 }
 
 impl ParsedPolicies {
+    /// Prints a problem that makes the policies invalid, and keeps it.
+    fn fail(&mut self, diagnostic: Diagnostic) {
+        eprintln!("{diagnostic}");
+        self.diagnostics.push(diagnostic);
+        self.invalid = true;
+    }
+
     /// Checks the parsed files against the loaded `state` (namespace patterns that match none
-    /// of its namespaces are warnings); the policies of every valid file, each with its file
-    /// name, and `false` when any file was invalid.
-    pub(super) fn check(self, state: &State) -> (Vec<(String, Policy)>, bool) {
+    /// of its namespaces are warnings).
+    pub(super) fn check(self, state: &State) -> CheckedPolicies {
         let namespaces = known_namespaces(state);
+        let mut all_diagnostics = self.diagnostics;
         let mut valid = !self.invalid;
         let mut policies = Vec::new();
         for (path, name, file) in self.files {
@@ -160,12 +200,17 @@ impl ParsedPolicies {
             diagnostics
                 .iter()
                 .for_each(|d| eprint!("{}", d.render_plain()));
+            all_diagnostics.extend(diagnostics.iter().map(DslDiagnostic::to_diagnostic));
             if diagnostics.iter().any(|d| d.is_error()) {
                 valid = false;
                 continue;
             }
             policies.extend(program.policies.into_iter().map(|p| (name.clone(), p)));
         }
-        (policies, valid)
+        CheckedPolicies {
+            policies,
+            valid,
+            diagnostics: all_diagnostics,
+        }
     }
 }

@@ -4,12 +4,12 @@
 use clap::{Args, ValueEnum};
 
 use super::escalations::AdmissionArgs;
-use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, usage_error};
+use super::{ExitStatus, InputArgs, SarifArgs, print_diagnostics, print_stdout, usage_error};
 use kubesim::compare::diff;
 use kubesim::manifest::Loaded;
 use kubesim::manifest::git::Side;
 use kubesim::pss::assess::AssessOptions;
-use kubesim::report::diff::{diff_json, diff_markdown, diff_text};
+use kubesim::report::diff::{diff_json, diff_markdown, diff_sarif, diff_text};
 use kubesim::scenario::state::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -17,6 +17,7 @@ pub enum DiffFormat {
     Table,
     Json,
     Markdown,
+    Sarif,
 }
 
 #[derive(Debug, Args)]
@@ -28,6 +29,12 @@ pub struct DiffArgs {
     /// Exit with code 1 if any access or escalation path was gained
     #[arg(long)]
     pub fail_on_gain: bool,
+    /// Exit with code 1 if any escalation path (to cluster-admin or a node) was gained
+    #[arg(long)]
+    pub fail_on_escalation: bool,
+    /// Leave out system:* subjects and kube-system service accounts (as who-can does)
+    #[arg(long)]
+    pub exclude_system: bool,
     #[command(flatten)]
     pub admission: AdmissionArgs,
     /// Paths inside each side (default: all of it); other input options as for every command
@@ -36,6 +43,8 @@ pub struct DiffArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: DiffFormat,
+    #[command(flatten)]
+    pub sarif: SarifArgs,
 }
 
 fn load_side(text: &str, args: &DiffArgs) -> Result<Loaded, String> {
@@ -62,6 +71,7 @@ pub fn run(args: &DiffArgs) -> ExitStatus {
     };
     let mut states = Vec::new();
     let mut input_errors = false;
+    let mut diagnostics = Vec::new();
     for side in [&args.base, &args.head] {
         let loaded = match load_side(side, args) {
             Ok(l) => l,
@@ -69,6 +79,7 @@ pub fn run(args: &DiffArgs) -> ExitStatus {
         };
         print_diagnostics(&loaded.diagnostics);
         input_errors |= loaded.has_errors();
+        diagnostics.extend(loaded.diagnostics);
         states.push(State::new(loaded.cluster, loaded.sources));
     }
     let options = AssessOptions {
@@ -78,17 +89,29 @@ pub fn run(args: &DiffArgs) -> ExitStatus {
         locate_fields: false,
         ..AssessOptions::default()
     };
-    let changes = diff(&states[0], &states[1], &options);
+    let mut changes = diff(&states[0], &states[1], &options);
+    if args.exclude_system {
+        changes = changes.without_system();
+    }
     if !args.input.quiet {
         print_stdout(&match args.output {
             DiffFormat::Table => diff_text(&states[0], &states[1], &changes),
             DiffFormat::Json => diff_json(&states[0], &states[1], &changes),
             DiffFormat::Markdown => diff_markdown(&states[0], &states[1], &changes),
+            DiffFormat::Sarif => diff_sarif(
+                &states[0],
+                &states[1],
+                &changes,
+                &args.sarif.root(),
+                &diagnostics,
+            ),
         });
     }
     if input_errors {
         ExitStatus::Error
-    } else if args.fail_on_gain && changes.gained_anything() {
+    } else if (args.fail_on_gain && changes.gained_anything())
+        || (args.fail_on_escalation && !changes.paths_gained.is_empty())
+    {
         ExitStatus::Negative
     } else {
         ExitStatus::Ok

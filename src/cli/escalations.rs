@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, subject_arg, usage_error};
+use kubesim::compare::source_is_system;
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
 };
@@ -67,6 +68,10 @@ pub struct EscalationsArgs {
     /// Skip computing the bindings that cut each path
     #[arg(long)]
     pub no_cut: bool,
+    /// Leave out paths from system:* subjects and kube-system service accounts (as who-can
+    /// does); a subject given with --for is kept
+    #[arg(long)]
+    pub exclude_system: bool,
     #[command(flatten)]
     pub admission: AdmissionArgs,
     #[command(flatten)]
@@ -118,7 +123,10 @@ pub fn run(args: &EscalationsArgs) -> ExitStatus {
     let graph = EscalationGraph::build(&index, &EscalationOptions { admission });
     let sources = match source {
         Some(s) => vec![s],
-        None => known_sources(&index),
+        None => known_sources(&index)
+            .into_iter()
+            .filter(|s| !(args.exclude_system && source_is_system(s)))
+            .collect(),
     };
     let findings = match find_escalations(&graph, &index, &sources, &targets, !args.no_cut) {
         Ok(f) => f,

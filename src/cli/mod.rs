@@ -184,6 +184,26 @@ pub enum InvalidInput {
     Warn,
 }
 
+/// Where SARIF output's paths are relative to.
+#[derive(Debug, Clone, Args)]
+pub struct SarifArgs {
+    /// With -o sarif: make artifact paths relative to DIR (`%SRCROOT%`); default: the root of
+    /// the git repository holding the current directory, else the current directory
+    #[arg(long, value_name = "DIR")]
+    pub sarif_root: Option<std::path::PathBuf>,
+}
+
+impl SarifArgs {
+    pub fn root(&self) -> kubesim::report::sarif::SarifRoot {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = match &self.sarif_root {
+            Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| cwd.join(dir)),
+            None => kubesim::manifest::git::repository_root().unwrap_or_else(|| cwd.clone()),
+        };
+        kubesim::report::sarif::SarifRoot { root, cwd }
+    }
+}
+
 /// Options shared by every command that reads manifests.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {

@@ -82,7 +82,9 @@ pub fn run(args: &ReportArgs) -> ExitStatus {
     let policies = if args.policies.is_empty() {
         None
     } else {
-        let (policies, valid) = super::check::parse_policies(&args.policies).check(&indexed);
+        let super::check::CheckedPolicies {
+            policies, valid, ..
+        } = super::check::parse_policies(&args.policies).check(&indexed);
         invalid |= !valid;
         Some(check_policies(&policies, &indexed))
     };

@@ -1,117 +1,22 @@
-//! What changes between two indexed states of the manifests, as typed values: the rule-level
-//! grants each subject gains and loses (with the binding and role responsible), the escalation
-//! paths to cluster-admin and to a node gained and lost, and the workloads whose Pod Security
-//! level or admission changes. Used by `kubesim diff` and the language's `show diff`; the
-//! reports turn these into text.
+//! What changes between two indexed states of the manifests, as typed values: the effective
+//! access each subject gains and loses (with the binding, role and rule responsible; see
+//! [`access`]), the escalation paths to cluster-admin and to a node gained and lost, and the
+//! workloads whose Pod Security level or admission changes. Used by `kubesim diff` and the
+//! language's `show diff`; the reports turn these into text.
 #![doc(hidden)]
+
+pub mod access;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::rbac::v1::PolicyRule;
+pub use access::{AccessChange, AccessTarget, GrantSource, ObjectRef, SubjectRef, access_changes};
 
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
-use crate::escalate::paths::{Finding, Target, find_escalations, known_sources};
+use crate::escalate::paths::{Finding, Source, Target, find_escalations, known_sources};
 use crate::index::Indexed;
-use crate::index::entry::{BindingKind, RoleKind};
 use crate::model::WorkloadKind;
 use crate::pss::assess::{AssessOptions, WorkloadAssessment, assess_workload, namespace_labels};
 use crate::pss::{Level, Version};
-
-/// The subject of a binding, its namespace resolved as RBAC resolves it (a ServiceAccount
-/// subject without one is in the binding's namespace).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GrantSubject {
-    /// The subject kind as written (`User`, `Group`, `ServiceAccount`, or anything else).
-    pub kind: String,
-    pub name: String,
-    /// Set for ServiceAccount subjects only.
-    pub namespace: Option<String>,
-}
-
-/// One subject holding one rule of one role through one binding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grant {
-    pub subject: GrantSubject,
-    /// `None` for a ClusterRoleBinding (cluster-wide).
-    pub namespace: Option<String>,
-    pub binding_kind: BindingKind,
-    pub binding_name: String,
-    pub role_kind: RoleKind,
-    pub role_name: String,
-    /// The rule's position in the role's effective rules.
-    pub rule_index: usize,
-    pub rule: PolicyRule,
-}
-
-/// What identifies a grant apart from its rule: subject, scope, binding, role, rule position.
-type GrantKey = (
-    GrantSubject,
-    Option<String>,
-    BindingKind,
-    String,
-    RoleKind,
-    String,
-    usize,
-);
-
-impl Grant {
-    fn key(&self) -> GrantKey {
-        (
-            self.subject.clone(),
-            self.namespace.clone(),
-            self.binding_kind,
-            self.binding_name.clone(),
-            self.role_kind,
-            self.role_name.clone(),
-            self.rule_index,
-        )
-    }
-}
-
-/// Every grant the bindings of `indexed` make, once each.
-fn grants(indexed: &Indexed) -> BTreeMap<GrantKey, Grant> {
-    let index = &indexed.rbac;
-    let mut out = BTreeMap::new();
-    for b in &index.bindings {
-        let Ok(role_id) = b.role else { continue };
-        let role = &index.roles[role_id];
-        let namespace = (b.kind == BindingKind::RoleBinding).then(|| b.namespace.clone());
-        for s in &b.subjects {
-            let subject = GrantSubject {
-                kind: s.kind.clone(),
-                name: s.name.clone(),
-                namespace: (s.kind == "ServiceAccount").then(|| {
-                    s.namespace
-                        .clone()
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| b.namespace.clone())
-                }),
-            };
-            for (k, r) in role.rules.iter().enumerate() {
-                let grant = Grant {
-                    subject: subject.clone(),
-                    namespace: namespace.clone(),
-                    binding_kind: b.kind,
-                    binding_name: b.name.clone(),
-                    role_kind: role.kind,
-                    role_name: role.name.clone(),
-                    rule_index: k,
-                    rule: r.rule.clone(),
-                };
-                out.insert(grant.key(), grant);
-            }
-        }
-    }
-    out
-}
-
-/// The grants of `a` that `b` does not make.
-fn grants_only_in(a: &BTreeMap<GrantKey, Grant>, b: &BTreeMap<GrantKey, Grant>) -> Vec<Grant> {
-    a.iter()
-        .filter(|(key, grant)| b.get(*key).is_none_or(|other| other.rule != grant.rule))
-        .map(|(_, grant)| grant.clone())
-        .collect()
-}
 
 /// Whether a workload is admitted where it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,8 +142,8 @@ fn paths_only_in(
 /// paths of `base`.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    pub access_gained: Vec<Grant>,
-    pub access_lost: Vec<Grant>,
+    pub access_gained: Vec<AccessChange>,
+    pub access_lost: Vec<AccessChange>,
     pub paths_gained: Vec<Finding>,
     pub paths_lost: Vec<Finding>,
     pub pod_security: Vec<WorkloadChange>,
@@ -248,16 +153,42 @@ impl Changes {
     pub fn gained_anything(&self) -> bool {
         !self.access_gained.is_empty() || !self.paths_gained.is_empty()
     }
+
+    /// Leaves out what `--exclude-system` hides: access of system subjects (a `system:` user
+    /// or group, a service account of `kube-system`) and escalation paths from them.
+    pub fn without_system(mut self) -> Changes {
+        self.access_gained.retain(|c| !c.subject.is_system());
+        self.access_lost.retain(|c| !c.subject.is_system());
+        self.paths_gained.retain(|f| !source_is_system(&f.source));
+        self.paths_lost.retain(|f| !source_is_system(&f.source));
+        self
+    }
+}
+
+/// Whether an escalation source is a system subject, as `who-can --exclude-system` defines it.
+pub fn source_is_system(source: &Source) -> bool {
+    use crate::model::identity::split_service_account_user;
+    use crate::rbac::who_can::is_system;
+    match source.user.as_deref() {
+        Some(user) => match split_service_account_user(user) {
+            Some((namespace, name)) => is_system("ServiceAccount", namespace, name),
+            None => is_system("User", "", user),
+        },
+        // A group source holds its one group.
+        None => source
+            .groups
+            .first()
+            .is_some_and(|g| is_system("Group", "", g)),
+    }
 }
 
 /// The access and Pod Security changes from `base` to `head` (what a what-if's `show diff`
 /// reports).
 pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
-    let before = grants(base);
-    let after = grants(head);
+    let (access_gained, access_lost) = access_changes(base, head);
     Changes {
-        access_gained: grants_only_in(&after, &before),
-        access_lost: grants_only_in(&before, &after),
+        access_gained,
+        access_lost,
         pod_security: pss_changes(base, head, options),
         ..Changes::default()
     }

@@ -46,7 +46,11 @@ impl Side {
             Side::Directory(root) => {
                 let joined: Vec<String> = paths
                     .iter()
-                    .map(|p| Path::new(root).join(p).to_string_lossy().into_owned())
+                    .map(|p| match p.as_str() {
+                        // The whole side: its files are named `ROOT/FILE`, not `ROOT/./FILE`.
+                        "." => root.clone(),
+                        _ => Path::new(root).join(p).to_string_lossy().into_owned(),
+                    })
                     .collect();
                 Ok(load_paths(&joined, options))
             }

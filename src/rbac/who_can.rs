@@ -174,6 +174,8 @@ fn offset(id: BindingId) -> u32 {
     u32::try_from(id).unwrap_or(u32::MAX)
 }
 
-fn is_system(kind: &str, namespace: &str, name: &str) -> bool {
+/// What `--exclude-system` leaves out: a `system:` subject, or a service account of
+/// `kube-system` (the cluster's own controllers).
+pub fn is_system(kind: &str, namespace: &str, name: &str) -> bool {
     name.starts_with("system:") || (kind == "ServiceAccount" && namespace == "kube-system")
 }

@@ -1,64 +1,125 @@
 //! Reports of `kubesim diff`: plain text for terminals and CI logs, JSON for scripts, and
 //! markdown for a pull-request comment; and the text of the language's `show diff`.
 
-use std::collections::BTreeSet;
+use serde_json::{Value, json};
 
-use serde_json::json;
-
-use crate::compare::{Admission, Changes, Grant, PssChange, WorkloadChange};
+use crate::compare::{
+    AccessChange, AccessTarget, Admission, Changes, GrantSource, ObjectRef, PssChange,
+    WorkloadChange,
+};
+use crate::escalate::paths::Finding;
 use crate::index::Indexed;
-use crate::index::entry::BindingKind;
-use crate::report::access::rule_text;
+use crate::rbac::access::combine_resource_group;
 use crate::report::escalate::finding_text;
+use crate::report::sarif::{SarifResult, SarifRoot, SarifRule};
+use crate::source::Diagnostic;
+use crate::source::{file_name, go_quote};
 
-/// One grant as the reports show it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct GrantLine {
-    subject: String,
-    scope: String,
-    rule: String,
-    via: String,
+/// A role or binding as the reports name it: `Kind ns/name (file:line)`, or without the
+/// place when `located` is false.
+fn object_text(o: &ObjectRef, located: bool) -> String {
+    let name = if o.namespace.is_empty() {
+        format!("{} {}", o.kind, o.name)
+    } else {
+        format!("{} {}/{}", o.kind, o.namespace, o.name)
+    };
+    if located {
+        format!("{name} ({})", o.origin)
+    } else {
+        name
+    }
 }
 
-impl GrantLine {
-    fn of(g: &Grant) -> GrantLine {
-        let s = &g.subject;
-        let subject = match (s.kind.as_str(), &s.namespace) {
-            ("User", _) => format!("user:{}", s.name),
-            ("Group", _) => format!("group:{}", s.name),
-            ("ServiceAccount", Some(ns)) => format!("sa:{ns}/{}", s.name),
-            (other, _) => format!("{other}:{}", s.name),
-        };
-        let scope = match &g.namespace {
-            None => "cluster-wide".to_string(),
-            Some(ns) => format!("in {ns}"),
-        };
-        let binding = match g.binding_kind {
-            BindingKind::ClusterRoleBinding => format!("ClusterRoleBinding {}", g.binding_name),
-            BindingKind::RoleBinding => format!(
-                "RoleBinding {}/{}",
-                g.namespace.as_deref().unwrap_or_default(),
-                g.binding_name
-            ),
-        };
-        GrantLine {
-            subject,
-            scope,
-            rule: rule_text(&g.rule),
-            via: format!(
-                "{binding} -> {} {} rule {}",
-                g.role_kind.as_str(),
-                g.role_name,
-                g.rule_index
-            ),
+/// The grant of an access change: binding -> role, rule and where the rule is written.
+pub fn via_text(via: &GrantSource) -> String {
+    grant_text(via, true)
+}
+
+/// The grant, with places (`kubesim diff`) or without (`show diff`, whose snapshots must not
+/// change when lines move in the scenario file that creates a binding).
+fn grant_text(via: &GrantSource, located: bool) -> String {
+    let at = if located {
+        format!(" at {}:{}", file_name(&via.rule_file), via.rule_line)
+    } else {
+        String::new()
+    };
+    let binding = object_text(&via.binding, located);
+    let role = object_text(&via.role, located);
+    match &via.aggregated_from {
+        None => format!("{binding} -> {role} rule {}{at}", via.rule),
+        Some((from, k)) => format!(
+            "{binding} -> {role} rule {}, aggregated from {} rule {k}{at}",
+            via.rule,
+            object_text(from, located)
+        ),
+    }
+}
+
+/// What an access change allows, as a reviewer reads it: `create pods/exec in team`,
+/// `get list watch *.* cluster-wide`, `get url /healthz, /livez` (as the language writes URLs).
+pub fn access_text(c: &AccessChange) -> String {
+    let verbs = c.verbs.join(" ");
+    match &c.target {
+        AccessTarget::Urls(urls) => format!("{verbs} url {}", urls.join(", ")),
+        AccessTarget::Resources {
+            group,
+            resources,
+            names,
+        } => {
+            let group = std::slice::from_ref(group);
+            let resources: Vec<String> = resources
+                .iter()
+                .map(|r| {
+                    let shown = if r.is_empty() { "\"\"" } else { r.as_str() };
+                    combine_resource_group(&[shown.to_string()], group)
+                })
+                .collect();
+            let mut text = format!("{verbs} {}", resources.join(", "));
+            if !names.is_empty() {
+                let names: Vec<String> = names.iter().map(|n| go_quote(n)).collect();
+                text.push_str(&format!(" named {}", names.join(", ")));
+            }
+            match &c.namespace {
+                None => text.push_str(" cluster-wide"),
+                Some(ns) => text.push_str(&format!(" in {ns}")),
+            }
+            text
         }
     }
 }
 
-/// The grants as sorted, distinct lines.
-fn grant_lines(grants: &[Grant]) -> Vec<GrantLine> {
-    let lines: BTreeSet<GrantLine> = grants.iter().map(GrantLine::of).collect();
-    lines.into_iter().collect()
+/// One access change as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AccessLine {
+    subject: String,
+    access: String,
+    via: String,
+    binding_file: String,
+    binding_line: u32,
+}
+
+impl AccessLine {
+    fn of(c: &AccessChange, located: bool) -> AccessLine {
+        AccessLine {
+            subject: c.subject.label(),
+            access: access_text(c),
+            via: grant_text(&c.via, located),
+            binding_file: c.via.binding.origin.file.to_string(),
+            binding_line: c.via.binding.origin.line,
+        }
+    }
+}
+
+fn access_lines(changes: &[AccessChange], located: bool) -> Vec<AccessLine> {
+    changes.iter().map(|c| AccessLine::of(c, located)).collect()
+}
+
+/// `+ SUBJECT: ACCESS` and, indented below it, the grant.
+fn access_line_text(sign: char, a: &AccessLine) -> Vec<String> {
+    vec![
+        format!("{sign} {}: {}", a.subject, a.access),
+        format!("    via {}", a.via),
+    ]
 }
 
 /// One escalation path as the reports show it: hop by hop with its grants.
@@ -93,8 +154,8 @@ fn pss_line(c: &WorkloadChange) -> String {
 
 /// The changes in the form every printer reads.
 struct Rendered {
-    access_gained: Vec<GrantLine>,
-    access_lost: Vec<GrantLine>,
+    access_gained: Vec<AccessLine>,
+    access_lost: Vec<AccessLine>,
     paths_gained: Vec<PathChange>,
     paths_lost: Vec<PathChange>,
     pod_security: Vec<String>,
@@ -117,8 +178,8 @@ impl Rendered {
                 .collect()
         };
         Rendered {
-            access_gained: grant_lines(&changes.access_gained),
-            access_lost: grant_lines(&changes.access_lost),
+            access_gained: access_lines(&changes.access_gained, true),
+            access_lost: access_lines(&changes.access_lost, true),
             paths_gained: paths(head, &changes.paths_gained),
             paths_lost: paths(base, &changes.paths_lost),
             pod_security: changes.pod_security.iter().map(pss_line).collect(),
@@ -126,7 +187,8 @@ impl Rendered {
     }
 }
 
-/// The text of `show diff`: the access a what-if gains and loses and its Pod Security changes.
+/// The text of `show diff`: the effective access a what-if gains and loses (each with its grant,
+/// named without file lines) and its Pod Security changes.
 pub fn whatif_diff_text(changes: &Changes) -> String {
     let mut out = String::new();
     for (title, sign, grants) in [
@@ -135,12 +197,13 @@ pub fn whatif_diff_text(changes: &Changes) -> String {
     ] {
         out.push_str(title);
         out.push_str(":\n");
-        let lines = grant_lines(grants);
-        if lines.is_empty() {
+        if grants.is_empty() {
             out.push_str("  (none)\n");
         }
-        for g in &lines {
-            out.push_str(&format!("  {}\n", grant_line(sign, g)));
+        for g in access_lines(grants, false) {
+            for line in access_line_text(sign, &g) {
+                out.push_str(&format!("  {line}\n"));
+            }
         }
     }
     out.push_str("pod security:\n");
@@ -151,13 +214,6 @@ pub fn whatif_diff_text(changes: &Changes) -> String {
         out.push_str(&format!("  {}\n", pss_line(c)));
     }
     out
-}
-
-fn grant_line(sign: char, g: &GrantLine) -> String {
-    format!(
-        "{sign} {} {}: {} (via {})",
-        g.subject, g.scope, g.rule, g.via
-    )
 }
 
 fn section<T>(out: &mut String, title: &str, items: &[T], line: impl Fn(&T) -> Vec<String>) {
@@ -186,10 +242,10 @@ pub fn diff_text(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
     let changes = &Rendered::of(base, head, changes);
     let mut out = String::new();
     section(&mut out, "access gained", &changes.access_gained, |g| {
-        vec![grant_line('+', g)]
+        access_line_text('+', g)
     });
     section(&mut out, "access lost", &changes.access_lost, |g| {
-        vec![grant_line('-', g)]
+        access_line_text('-', g)
     });
     section(
         &mut out,
@@ -209,22 +265,142 @@ pub fn diff_text(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
     out
 }
 
+fn object_json(o: &ObjectRef) -> Value {
+    json!({
+        "kind": o.kind,
+        "namespace": (!o.namespace.is_empty()).then_some(&o.namespace),
+        "name": o.name,
+        "file": o.origin.file.to_string(),
+        "line": o.origin.line,
+    })
+}
+
+fn access_json(c: &AccessChange) -> Value {
+    let mut v = json!({
+        "subject": c.subject.label(),
+        "namespace": c.namespace,
+        "verbs": c.verbs,
+        "access": access_text(c),
+        "via": via_text(&c.via),
+        "binding": object_json(&c.via.binding),
+        "role": object_json(&c.via.role),
+        "rule": c.via.rule,
+        "rule_location": {"file": c.via.rule_file.to_string(), "line": c.via.rule_line},
+    });
+    match &c.target {
+        AccessTarget::Resources {
+            group,
+            resources,
+            names,
+        } => {
+            v["api_group"] = json!(group);
+            v["resources"] = json!(resources);
+            v["resource_names"] = json!(names);
+        }
+        AccessTarget::Urls(urls) => v["non_resource_urls"] = json!(urls),
+    }
+    if let Some((from, k)) = &c.via.aggregated_from {
+        v["aggregated_from"] = json!({"role": object_json(from), "rule": k});
+    }
+    v
+}
+
 /// The changes from `base` to `head` as JSON.
 pub fn diff_json(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
-    let changes = &Rendered::of(base, head, changes);
-    let grant = |g: &GrantLine| json!({"subject": g.subject, "scope": g.scope, "rule": g.rule, "via": g.via});
+    let rendered = &Rendered::of(base, head, changes);
     let path =
         |p: &PathChange| json!({"source": p.source, "target": p.target, "path": p.explanation});
     let v = json!({
-        "access_gained": changes.access_gained.iter().map(grant).collect::<Vec<_>>(),
-        "access_lost": changes.access_lost.iter().map(grant).collect::<Vec<_>>(),
-        "paths_gained": changes.paths_gained.iter().map(path).collect::<Vec<_>>(),
-        "paths_lost": changes.paths_lost.iter().map(path).collect::<Vec<_>>(),
-        "pod_security": changes.pod_security,
+        "access_gained": changes.access_gained.iter().map(access_json).collect::<Vec<_>>(),
+        "access_lost": changes.access_lost.iter().map(access_json).collect::<Vec<_>>(),
+        "paths_gained": rendered.paths_gained.iter().map(path).collect::<Vec<_>>(),
+        "paths_lost": rendered.paths_lost.iter().map(path).collect::<Vec<_>>(),
+        "pod_security": rendered.pod_security,
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Where a gained escalation path starts being granted: its first binding (in `head`).
+fn path_location(head: &Indexed, f: &Finding) -> Option<(String, u32)> {
+    let binding = f.path.iter().flat_map(|hop| hop.step.bindings()).next()?;
+    let origin = &head.rbac.bindings.get(binding)?.origin;
+    Some((origin.file.to_string(), origin.line))
+}
+
+/// The access and escalation paths gained from `base` to `head` as SARIF 2.1.0: one result
+/// per gained access, located at the binding that grants it, and one per gained path, located
+/// at its first binding, each fingerprinted by what is gained and by whom (not by where), and
+/// the input's problems as notifications. Losses and Pod Security changes are not findings.
+pub fn diff_sarif(
+    base: &Indexed,
+    head: &Indexed,
+    changes: &Changes,
+    root: &SarifRoot,
+    diagnostics: &[Diagnostic],
+) -> String {
+    let rendered = &Rendered::of(base, head, changes);
+    let rules = [
+        SarifRule {
+            id: "access-gained",
+            name: "Access gained",
+            description: "A subject may do something in the head that it may not in the base",
+            help: "The subject may do this after the change and could not before: the binding, \
+                   role and rule named in the message grant it. Review whether the subject \
+                   needs it.",
+            help_uri: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/",
+            level: "warning",
+            security_severity: "5.5",
+        },
+        SarifRule {
+            id: "escalation-path-gained",
+            name: "Escalation path gained",
+            description: "A subject has a path to cluster-admin or to a node in the head that it \
+                          does not have in the base",
+            help: "After the change the subject can reach cluster-admin or a node's root, hop \
+                   by hop as the message shows. Removing any one grant of the path cuts it.",
+            help_uri: "https://kubernetes.io/docs/concepts/security/rbac-good-practices/",
+            level: "error",
+            security_severity: "9.0",
+        },
+    ];
+    let mut results: Vec<SarifResult> = rendered
+        .access_gained
+        .iter()
+        .map(|a| SarifResult {
+            rule_id: "access-gained",
+            level: "warning",
+            message: format!("{} gains {}\nvia {}", a.subject, a.access, a.via),
+            location: Some((&a.binding_file, a.binding_line)),
+            fallback: None,
+            identity: vec!["access-gained".into(), a.subject.clone(), a.access.clone()],
+        })
+        .collect();
+    let locations: Vec<Option<(String, u32)>> = changes
+        .paths_gained
+        .iter()
+        .map(|f| path_location(head, f))
+        .collect();
+    for (p, location) in rendered.paths_gained.iter().zip(&locations) {
+        let mut message = format!("{} gains a path to {}", p.source, p.target);
+        for line in &p.explanation {
+            message.push_str(&format!("\n{line}"));
+        }
+        results.push(SarifResult {
+            rule_id: "escalation-path-gained",
+            level: "error",
+            message,
+            location: location.as_ref().map(|(file, line)| (file.as_str(), *line)),
+            fallback: None,
+            identity: vec![
+                "escalation-path-gained".into(),
+                p.source.clone(),
+                p.target.clone(),
+            ],
+        });
+    }
+    root.log(&rules, &results, diagnostics)
 }
 
 fn code(text: &str) -> String {
@@ -244,26 +420,25 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
         changes.pod_security.len()
     );
     out.push_str(&counts);
-    let mut table = |title: &str, rows: &[GrantLine]| {
+    let mut table = |title: &str, granted: &str, rows: &[AccessLine]| {
         if rows.is_empty() {
             return;
         }
         out.push_str(&format!(
-            "#### {title}\n\n| subject | scope | rule | via |\n|---|---|---|---|\n"
+            "#### {title}\n\n| subject | access | {granted} |\n|---|---|---|\n"
         ));
         for g in rows {
             out.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
-                code(&g.subject),
-                g.scope,
-                code(&g.rule).replace('|', "\\|"),
+                "| {} | {} | {} |\n",
+                code(&g.subject).replace('|', "\\|"),
+                code(&g.access).replace('|', "\\|"),
                 g.via.replace('|', "\\|")
             ));
         }
         out.push('\n');
     };
-    table("Access gained", &changes.access_gained);
-    table("Access lost", &changes.access_lost);
+    table("Access gained", "granted by", &changes.access_gained);
+    table("Access lost", "granted before by", &changes.access_lost);
     for (title, paths) in [
         ("Escalation paths gained", &changes.paths_gained),
         ("Escalation paths lost", &changes.paths_lost),

@@ -4,11 +4,63 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::{Value, json};
 
-use crate::dsl::program::PolicySeverity;
+use crate::dsl::program::{Policy, PolicySeverity, RuleCondition};
 use crate::scenario::policy::{PolicyReport, Violation};
 use crate::scenario::snapshot::slug;
+use crate::source::Diagnostic;
 
 use super::evidence::violation_lines;
+use super::sarif::{SarifResult, SarifRoot, SarifRule};
+
+/// A policy as the reports list it, broken or not.
+#[derive(Debug, Clone)]
+pub struct PolicyEntry {
+    pub name: String,
+    /// The `.ksim` file and line the policy is written at.
+    pub file: String,
+    pub line: u32,
+    pub severity: PolicySeverity,
+    /// Its rules as written, one line each.
+    pub rules: Vec<String>,
+    /// The upstream documentation of what its rules check.
+    pub help_uri: &'static str,
+}
+
+const RBAC_DOCS: &str = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/";
+const ESCALATION_DOCS: &str = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/";
+const PSS_DOCS: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+const ADMISSION_DOCS: &str = "https://kubernetes.io/docs/concepts/security/pod-security-admission/";
+
+impl PolicyEntry {
+    /// The entry of `policy`, read from `file`. Its help links to the documentation of its
+    /// first rule's kind of check.
+    pub fn of(file: &str, policy: &Policy) -> Self {
+        let help_uri = match policy.rules.first().map(|r| &r.condition) {
+            Some(RuleCondition::Escalation { .. }) => ESCALATION_DOCS,
+            Some(RuleCondition::PodSecurity { .. }) => PSS_DOCS,
+            Some(RuleCondition::NamespaceEnforces { .. }) => ADMISSION_DOCS,
+            Some(RuleCondition::Access { .. }) | None => RBAC_DOCS,
+        };
+        PolicyEntry {
+            name: policy.name.clone(),
+            file: file.to_string(),
+            line: policy.origin.line,
+            severity: policy.severity,
+            rules: policy
+                .rules
+                .iter()
+                .map(|r| {
+                    r.origin
+                        .text
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect(),
+            help_uri,
+        }
+    }
+}
 
 /// The evidence of a violation, line by line.
 fn evidence_lines(v: &Violation) -> Vec<String> {
@@ -102,67 +154,76 @@ fn sarif_level(severity: PolicySeverity) -> (&'static str, &'static str) {
     }
 }
 
+/// SARIF 2.1.0: a rule per policy, with its rules as help; a result per violation at the
+/// offending binding, role or workload (at the policy rule when the offender is written
+/// nowhere, such as a namespace no manifest defines), fingerprinted by policy, offender and
+/// rule; the input's problems as notifications.
 pub fn render_sarif(
     report: &PolicyReport,
-    policies: &[(String, String, PolicySeverity)],
+    policies: &[PolicyEntry],
+    root: &SarifRoot,
+    diagnostics: &[Diagnostic],
 ) -> String {
-    let rules: Vec<Value> = policies
+    let ids: Vec<String> = policies.iter().map(|p| slug(&p.name)).collect();
+    let texts: Vec<(String, String)> = policies
         .iter()
-        .map(|(name, file, severity)| {
-            let (level, score) = sarif_level(*severity);
-            json!({
-                "id": slug(name),
-                "name": name,
-                "shortDescription": {"text": name},
-                "fullDescription": {"text": format!("kubesim policy \"{name}\" ({file})")},
-                "defaultConfiguration": {"level": level},
-                "properties": {"security-severity": score, "tags": ["security", "kubernetes"]},
-            })
+        .map(|p| {
+            let description = format!("kubesim policy \"{}\" ({}:{})", p.name, p.file, p.line);
+            let help = format!(
+                "{description}, severity {}. Broken by each offender of:\n{}",
+                p.severity.as_str(),
+                p.rules.join("\n")
+            );
+            (description, help)
         })
         .collect();
-    let results: Vec<Value> = report
+    let rules: Vec<SarifRule> = policies
+        .iter()
+        .zip(&ids)
+        .zip(&texts)
+        .map(|((p, id), (description, help))| {
+            let (level, score) = sarif_level(p.severity);
+            SarifRule {
+                id,
+                name: &p.name,
+                description,
+                help,
+                help_uri: p.help_uri,
+                level,
+                security_severity: score,
+            }
+        })
+        .collect();
+    let violation_ids: Vec<String> = report.violations.iter().map(|v| slug(&v.policy)).collect();
+    let results: Vec<SarifResult> = report
         .violations
         .iter()
-        .map(|v| {
+        .zip(&violation_ids)
+        .map(|(v, id)| {
             let (level, _) = sarif_level(v.severity);
-            let mut text = format!("{}: {}", v.offender, v.rule);
+            let mut message = format!("{}: {}", v.offender, v.rule);
             for e in evidence_lines(v) {
-                text.push_str(&format!("\n{e}"));
+                message.push_str(&format!("\n{e}"));
             }
-            let mut result =
-                json!({"ruleId": slug(&v.policy), "level": level, "message": {"text": text}});
-            // Built-in default objects (`<defaults:…>`) are not files of the repository.
-            if let Some(o) = v.location.as_ref().filter(|o| !o.file.starts_with('<')) {
-                result["locations"] = json!([{"physicalLocation": {
-                    "artifactLocation": {"uri": o.file.to_string()},
-                    "region": {"startLine": o.line.max(1)}
-                }}]);
+            SarifResult {
+                rule_id: id,
+                level,
+                message,
+                location: v.location.as_ref().map(|o| (&*o.file, o.line)),
+                fallback: Some((&v.policy_file, v.rule_line)),
+                identity: vec![v.policy.clone(), v.offender.clone(), v.rule.clone()],
             }
-            result
         })
         .collect();
-    let sarif = json!({
-        "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "runs": [{
-            "tool": {"driver": {"name": "kubesim", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
-            "results": results,
-        }],
-    });
-    let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
-    text.push('\n');
-    text
+    root.log(&rules, &results, diagnostics)
 }
 
 /// JUnit XML: a testsuite per policy, a testcase per violation named by its offender and the
 /// rule it breaks (unique: an offender breaking one rule at two places gets `#2`), with the
 /// policy file and the rule's line as attributes.
-pub fn render_junit(
-    report: &PolicyReport,
-    policies: &[(String, String, PolicySeverity)],
-) -> String {
+pub fn render_junit(report: &PolicyReport, policies: &[PolicyEntry]) -> String {
     let mut junit = Report::new("kubesim check");
-    for (name, file, _) in policies {
+    for PolicyEntry { name, file, .. } in policies {
         let mut suite = TestSuite::new(name.clone());
         let mine: Vec<&Violation> = report
             .violations

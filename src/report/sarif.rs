@@ -1,8 +1,9 @@
-//! The parts of a SARIF 2.1.0 log that every kubesim SARIF report shares: artifact locations
-//! relative to the repository root (`uriBaseId` `%SRCROOT%`, percent-encoded as RFC 3986
-//! asks), stable fingerprints that survive a line moving, and input problems as the run's
-//! tool-execution notifications. GitHub code scanning matches results across runs by
-//! fingerprint and shows them at `%SRCROOT%`-relative paths.
+//! SARIF 2.1.0 for GitHub code scanning, shared by the reports that write it (`check`,
+//! `diff`): rules with their help, results located at manifest lines relative to the
+//! repository root (`uriBaseId` `%SRCROOT%`, percent-encoded as RFC 3986 asks), stable
+//! fingerprints that survive a line moving, and input problems as the run's tool-execution
+//! notifications. Code scanning matches results across runs by fingerprint and shows them at
+//! `%SRCROOT%`-relative paths.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -44,13 +45,17 @@ impl SarifRoot {
         })
     }
 
-    /// A `physicalLocation` at `file:line`.
+    /// A `physicalLocation` at `file:line`; line 0 is the file as a whole.
     pub fn location(&self, file: &str, line: u32) -> Option<Value> {
         let artifact = self.artifact(file)?;
-        Some(json!({"physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {"startLine": line.max(1)},
-        }}))
+        Some(if line == 0 {
+            json!({"physicalLocation": {"artifactLocation": artifact}})
+        } else {
+            json!({"physicalLocation": {
+                "artifactLocation": artifact,
+                "region": {"startLine": line},
+            }})
+        })
     }
 
     /// The input problems of a run as its one `invocation`: each an error or warning
@@ -76,6 +81,115 @@ impl SarifRoot {
             "executionSuccessful": !diagnostics.iter().any(Diagnostic::is_error),
             "toolExecutionNotifications": notifications,
         })
+    }
+}
+
+/// A SARIF rule (`reportingDescriptor`): what it finds, its help (text and a link to the
+/// upstream documentation of what it checks) and GitHub's `security-severity` score.
+#[derive(Debug, Clone)]
+pub struct SarifRule<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub help: &'a str,
+    pub help_uri: &'a str,
+    /// `error`, `warning` or `note`.
+    pub level: &'a str,
+    pub security_severity: &'a str,
+}
+
+impl SarifRule<'_> {
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "shortDescription": {"text": self.name},
+            "fullDescription": {"text": self.description},
+            "help": {"text": self.help},
+            "helpUri": self.help_uri,
+            "defaultConfiguration": {"level": self.level},
+            "properties": {
+                "security-severity": self.security_severity,
+                "tags": ["security", "kubernetes"],
+            },
+        })
+    }
+}
+
+/// One SARIF result before it is placed: `location` is the manifest line of the offending
+/// object, else `fallback` (the rule that found it, say); `identity` is what the fingerprint
+/// is made of (what is found and in whom, not where, so that it survives a line moving).
+#[derive(Debug, Clone)]
+pub struct SarifResult<'a> {
+    pub rule_id: &'a str,
+    pub level: &'a str,
+    pub message: String,
+    pub location: Option<(&'a str, u32)>,
+    pub fallback: Option<(&'a str, u32)>,
+    pub identity: Vec<String>,
+}
+
+/// The key of kubesim's fingerprints in `partialFingerprints`.
+const FINGERPRINT_KEY: &str = "kubesim/v1";
+
+impl SarifRoot {
+    /// A SARIF 2.1.0 log of one kubesim run: its rules, its results and the input problems
+    /// (`diagnostics`) as the invocation's notifications.
+    pub fn log(
+        &self,
+        rules: &[SarifRule],
+        results: &[SarifResult],
+        diagnostics: &[Diagnostic],
+    ) -> String {
+        // Two results of one identity (one offender breaking a rule through two bindings)
+        // are told apart by their order.
+        let mut seen: std::collections::HashMap<&[String], usize> = Default::default();
+        let results: Vec<Value> = results
+            .iter()
+            .map(|r| {
+                let count = seen.entry(&r.identity).or_insert(0);
+                *count += 1;
+                self.result(r, *count)
+            })
+            .collect();
+        let sarif = json!({
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "kubesim",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules.iter().map(SarifRule::to_json).collect::<Vec<_>>(),
+                }},
+                "invocations": [self.invocation(diagnostics)],
+                "results": results,
+            }],
+        });
+        let mut text = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    fn result(&self, r: &SarifResult, occurrence: usize) -> Value {
+        let mut parts: Vec<&str> = r.identity.iter().map(String::as_str).collect();
+        let occurrence = occurrence.to_string();
+        if occurrence != "1" {
+            parts.push(&occurrence);
+        }
+        let mut result = json!({
+            "ruleId": r.rule_id,
+            "level": r.level,
+            "message": {"text": r.message},
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(&parts)},
+        });
+        let located = [r.location, r.fallback]
+            .into_iter()
+            .flatten()
+            .find_map(|(file, line)| self.location(file, line));
+        if let Some(location) = located {
+            result["locations"] = json!([location]);
+        }
+        result
     }
 }
 
