@@ -33,14 +33,14 @@ fn parse_and_check(name: &str) -> kubesim::dsl::Program {
     let text = data(name);
     let file = match parse_file(name, &text) {
         Ok(file) => file,
-        Err(errors) => panic!("{}", kubesim::dsl::diagnostic::render_all_plain(&errors)),
+        Err(errors) => panic!("{}", kubesim::source::render_all_plain(&errors)),
     };
     let dir = scratch_dir();
     let (program, diagnostics) = check(&file, &CheckContext::new(&FileResolver::new(dir.path())));
     assert!(
         diagnostics.is_empty(),
         "{}",
-        kubesim::dsl::diagnostic::render_all_plain(&diagnostics)
+        kubesim::source::render_all_plain(&diagnostics)
     );
     program
 }

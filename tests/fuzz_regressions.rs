@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kubesim::dsl::{CheckContext, check, diagnostic::render_all_plain, parse_file};
+use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::manifest::{LoadOptions, load_files};
 use kubesim::scenario::resolve::FileResolver;
+use kubesim::source::render_all_plain;
 
 fn inputs(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,7 +39,7 @@ fn dsl_parse_regressions_render_every_diagnostic() {
         };
         assert!(!diagnostics.is_empty(), "{}", path.display());
         for d in &diagnostics {
-            assert!(d.location().line as usize <= text.lines().count() + 1);
+            assert!(d.location.line as usize <= text.lines().count() + 1);
         }
         let rendered = render_all_plain(&diagnostics);
         assert!(rendered.contains("fuzz.ksim:"), "{rendered}");

@@ -448,9 +448,9 @@ fn a_byte_order_mark_starts_no_statement() {
     assert_eq!(file.items.len(), 1);
     let broken = kubesim::dsl::parse_file("bom.ksim", "\u{feff}scenari \"bom\" {}\n").unwrap_err();
     assert!(
-        broken[0].header().starts_with("bom.ksim:1:1: error: "),
+        broken[0].to_string().starts_with("bom.ksim:1:1: error: "),
         "{}",
-        broken[0].header()
+        broken[0].to_string()
     );
 }
 

@@ -3,8 +3,9 @@
 #![no_main]
 
 use kubesim::dsl::ast::{Item, ScenarioStmt, WhatIfStmt};
-use kubesim::dsl::{CheckContext, check, diagnostic::render_all_plain, parse_file};
+use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::scenario::resolve::FileResolver;
+use kubesim::source::render_all_plain;
 use libfuzzer_sys::fuzz_target;
 
 /// `load` and `apply` paths that leave the (empty) base directory would make the checker walk
@@ -34,9 +35,10 @@ fuzz_target!(|data: &[u8]| {
             if stays_inside(&file) {
                 let base = std::env::temp_dir().join("kubesim-fuzz-empty");
                 let _ = std::fs::create_dir_all(&base);
-                let (_program, diagnostics) = check(&file, &CheckContext::new(&FileResolver::new(base)));
+                let (_program, diagnostics) =
+                    check(&file, &CheckContext::new(&FileResolver::new(base)));
                 for d in &diagnostics {
-                    assert!(d.location().line as usize <= text.lines().count() + 1);
+                    assert!(d.location.line as usize <= text.lines().count() + 1);
                 }
                 let _ = render_all_plain(&diagnostics);
             }
@@ -44,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         Err(diagnostics) => {
             assert!(!diagnostics.is_empty());
             for d in &diagnostics {
-                assert!(d.location().line as usize <= text.lines().count() + 1);
+                assert!(d.location.line as usize <= text.lines().count() + 1);
             }
             let _ = render_all_plain(&diagnostics);
         }

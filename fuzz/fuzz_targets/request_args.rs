@@ -3,8 +3,8 @@
 #![no_main]
 
 use kubesim::dsl::{CheckContext, check, parse_file};
-use kubesim::scenario::resolve::FileResolver;
 use kubesim::rbac::query::{parse_resource, parse_subject, parse_verb};
+use kubesim::scenario::resolve::FileResolver;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::{ExitStatus, InputArgs, SarifArgs, print_diagnostics, print_stdout, usage_error};
-use kubesim::dsl::diagnostic::DslDiagnostic;
 use kubesim::dsl::program::{Policy, PolicySeverity};
 use kubesim::dsl::{CheckContext, check, parse_file};
 use kubesim::report::policy::PolicyEntry;
@@ -167,9 +166,7 @@ pub(super) fn parse_policies(paths: &[PathBuf]) -> ParsedPolicies {
                 diagnostics
                     .iter()
                     .for_each(|d| eprint!("{}", d.render_plain()));
-                parsed
-                    .diagnostics
-                    .extend(diagnostics.iter().map(DslDiagnostic::to_diagnostic));
+                parsed.diagnostics.extend(diagnostics);
                 parsed.invalid = true;
             }
         }
@@ -200,8 +197,9 @@ impl ParsedPolicies {
             diagnostics
                 .iter()
                 .for_each(|d| eprint!("{}", d.render_plain()));
-            all_diagnostics.extend(diagnostics.iter().map(DslDiagnostic::to_diagnostic));
-            if diagnostics.iter().any(|d| d.is_error()) {
+            let invalid = diagnostics.iter().any(Diagnostic::is_error);
+            all_diagnostics.extend(diagnostics);
+            if invalid {
                 valid = false;
                 continue;
             }

@@ -9,74 +9,9 @@
 //! equal when they say the same thing.
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 
-/// Identifies one source file among those a caller has parsed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
-
-/// A byte range in one source file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Self { file, start, end }
-    }
-
-    pub fn range(&self) -> Range<usize> {
-        self.start..self.end
-    }
-
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span::new(
-            self.file,
-            self.start.min(other.start),
-            self.end.max(other.end),
-        )
-    }
-}
-
-/// The text of one `.ksim` file together with its name (as the user should see it) and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceText {
-    pub id: FileId,
-    pub name: Arc<str>,
-    pub text: Arc<str>,
-}
-
-impl SourceText {
-    /// A file's text; a leading UTF-8 byte-order mark is not part of it (editors hide it, and
-    /// positions count from the first character shown).
-    pub fn new(id: FileId, name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => Arc::from(rest),
-            None => text,
-        };
-        Self {
-            id,
-            name: name.into(),
-            text,
-        }
-    }
-
-    /// The text under `span`, or `""` when the span does not belong to this text.
-    pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.range()).unwrap_or("")
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        crate::source::line_col(&self.text, offset)
-    }
-}
+pub use crate::source::text::{FileId, SourceText, Span};
 
 /// A syntax-tree value with the span it was parsed from. Equality ignores the span.
 #[derive(Clone)]

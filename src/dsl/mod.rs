@@ -8,16 +8,16 @@
 
 pub mod ast;
 pub mod check;
-pub mod diagnostic;
 pub mod parser;
 pub mod program;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use crate::source::Diagnostic;
+
 pub use ast::{File, FileId, SourceText, Span};
 pub use check::{CheckContext, Resolve, check};
-pub use diagnostic::DslDiagnostic;
 pub use program::Program;
 
 /// The most pest calls one parse may make. Generous for real files (a few hundred calls per
@@ -32,11 +32,11 @@ pub fn install_parser_limits() {
 
 /// Parses one file given its display name and text (file id 0). Use [`parse_source`] when
 /// several files need distinct ids.
-pub fn parse_file(name: &str, text: &str) -> Result<File, Vec<DslDiagnostic>> {
+pub fn parse_file(name: &str, text: &str) -> Result<File, Vec<Diagnostic>> {
     parse_source(Arc::new(SourceText::new(FileId::default(), name, text)))
 }
 
 /// Parses one file.
-pub fn parse_source(source: Arc<SourceText>) -> Result<File, Vec<DslDiagnostic>> {
+pub fn parse_source(source: Arc<SourceText>) -> Result<File, Vec<Diagnostic>> {
     parser::parse(source)
 }

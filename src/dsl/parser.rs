@@ -1,7 +1,7 @@
 //! Text to syntax tree: the pest grammar binding and the lowering of pest's pairs into the
 //! [`ast`](crate::dsl::ast) types.
 //!
-//! pest stops at the first syntax error; that error is turned into a [`DslDiagnostic`] whose
+//! pest stops at the first syntax error; that error is turned into a [`Diagnostic`] whose
 //! "expected ..." list names grammar rules in plain English (see [`describe_rule`]). Problems
 //! found while building the tree (such as an unknown escape in a string) are all collected.
 //! The number of parser steps is bounded by pest's process-global call limit, which the binary
@@ -15,7 +15,7 @@ use pest::error::{ErrorVariant, InputLocation};
 use pest::iterators::Pair;
 
 use crate::dsl::ast::*;
-use crate::dsl::diagnostic::DslDiagnostic;
+use crate::source::Diagnostic;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/kubesim.pest"]
@@ -26,11 +26,11 @@ struct KsimParser;
 pub const MAX_SOURCE_BYTES: usize = 8 * 1024 * 1024;
 
 /// Parses one `.ksim` file. Returns every problem found, or the tree.
-pub fn parse(source: Arc<SourceText>) -> Result<File, Vec<DslDiagnostic>> {
+pub fn parse(source: Arc<SourceText>) -> Result<File, Vec<Diagnostic>> {
     let file_span = Span::new(source.id, 0, source.text.len());
     if source.text.len() > MAX_SOURCE_BYTES {
         return Err(vec![
-            DslDiagnostic::error(
+            Diagnostic::error_in(
                 &source,
                 Span::new(source.id, 0, 0),
                 Code::TooLarge,
@@ -207,7 +207,7 @@ pub fn describe_rule(rule: Rule) -> &'static str {
 }
 
 /// Turns pest's first error into our diagnostic with a plain-English "expected" list.
-fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> DslDiagnostic {
+fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> Diagnostic {
     let at = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -225,7 +225,7 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
             negatives,
         } => {
             if found.starts_with('"') && !found.get(1..).is_some_and(|rest| rest.contains('"')) {
-                return DslDiagnostic::error(
+                return Diagnostic::error_in(
                     source,
                     Span::new(source.id, at, at + 1),
                     Code::UnterminatedString,
@@ -258,12 +258,12 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
             } else {
                 format!("expected {}, found {found_words}", join_or(&expected))
             };
-            DslDiagnostic::error(source, span, Code::Syntax, message)
+            Diagnostic::error_in(source, span, Code::Syntax, message)
         }
         ErrorVariant::CustomError { message } => {
             // pest reports its step and stack budgets as custom errors.
             if message.contains("limit") {
-                DslDiagnostic::error(
+                Diagnostic::error_in(
                     source,
                     span,
                     Code::TooComplex,
@@ -271,7 +271,7 @@ fn syntax_error(source: &Arc<SourceText>, error: &pest::error::Error<Rule>) -> D
                 )
                 .with_help("split the file or shorten its longest statements")
             } else {
-                DslDiagnostic::error(source, span, Code::Syntax, message.clone())
+                Diagnostic::error_in(source, span, Code::Syntax, message.clone())
             }
         }
     }
@@ -352,7 +352,7 @@ type Lowered<T> = Result<T, Unexpected>;
 
 struct Lowerer {
     source: Arc<SourceText>,
-    errors: Vec<DslDiagnostic>,
+    errors: Vec<Diagnostic>,
 }
 
 impl Lowerer {
@@ -366,7 +366,7 @@ impl Lowerer {
     }
 
     fn internal_error(&mut self, span: Span) {
-        self.errors.push(DslDiagnostic::error(
+        self.errors.push(Diagnostic::error_in(
             &self.source,
             span,
             Code::Internal,
@@ -421,7 +421,7 @@ impl Lowerer {
                         base + next_index + other.len_utf8(),
                     );
                     self.errors.push(
-                        DslDiagnostic::error(
+                        Diagnostic::error_in(
                             &self.source,
                             span,
                             Code::BadEscape,

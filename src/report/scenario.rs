@@ -187,7 +187,7 @@ pub fn render_json(report: &RunReport) -> String {
             json!({
                 "file": f.file,
                 "diagnostics": f.diagnostics.iter().map(|d| {
-                    let l = d.location();
+                    let l = &d.location;
                     json!({"file": l.file.to_string(), "line": l.line, "column": l.column,
                            "severity": d.severity, "message": d.message})
                 }).collect::<Vec<_>>(),
@@ -236,7 +236,7 @@ pub fn render_junit(report: &RunReport) -> String {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(first.message.clone());
             status.set_description(errors.iter().map(|d| d.render_plain()).collect::<String>());
-            let line = first.location().line;
+            let line = first.location.line;
             add(
                 &mut suite,
                 file.file.clone(),

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use crate::compare::access_and_pss;
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
-use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
+use crate::dsl::{CheckContext, check, parse_file};
 use crate::manifest::{LoadOptions, load_files_with_progress};
 use crate::model::Origin;
 use crate::progress::{Progress, Silent};
@@ -112,7 +112,7 @@ pub struct ScenarioReport {
 pub struct FileReport {
     pub file: String,
     /// Parse and semantic problems of the `.ksim` file, rendered with the source line and a caret.
-    pub diagnostics: Vec<DslDiagnostic>,
+    pub diagnostics: Vec<Diagnostic>,
     pub scenarios: Vec<ScenarioReport>,
 }
 
@@ -148,7 +148,7 @@ impl RunReport {
             )
         };
         self.files.iter().any(|f| {
-            f.diagnostics.iter().any(DslDiagnostic::is_error)
+            f.diagnostics.iter().any(Diagnostic::is_error)
                 || f.scenarios.iter().any(|s| {
                     s.diagnostics.iter().any(Diagnostic::is_error)
                         || s.results.iter().any(unreadable)
@@ -261,7 +261,7 @@ fn run_file_with_progress(
     };
     let resolver = resolve::FileResolver::new(&base_dir);
     let (program, diagnostics) = check(&file, &CheckContext::new(&resolver));
-    let invalid = diagnostics.iter().any(DslDiagnostic::is_error);
+    let invalid = diagnostics.iter().any(Diagnostic::is_error);
     report.diagnostics = diagnostics;
     if invalid {
         return report;

@@ -6,14 +6,19 @@
 pub mod code;
 mod path;
 mod quote;
+pub mod render;
+pub mod text;
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use code::Code;
 pub use path::{FieldPath, PathSegment};
 pub use quote::go_quote;
+pub use render::{render_all_plain, sort_diagnostics};
+pub use text::{SourceText, Span};
 
 /// A position in an input file (1-based line and column; 0 when unknown).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -68,8 +73,10 @@ impl fmt::Display for Severity {
     }
 }
 
-/// One problem found in the input, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One problem found in the input, with where it is: in a manifest, a credential, a policy
+/// file or a `.ksim` file. A problem of the language also names its kind (a [`Code`]) and
+/// quotes the words that caused it ([`Excerpt`]), with a caret, notes and help.
+#[derive(Debug, Clone)]
 pub struct Diagnostic {
     /// Where the problem is.
     pub location: Location,
@@ -77,6 +84,26 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong, in lowercase words.
     pub message: String,
+    /// The kind of problem, for the language's diagnostics (`kubesim::dsl::...`).
+    pub code: Option<Code>,
+    /// The words it is about, with notes and help, when it quotes its source (boxed: most
+    /// diagnostics have none, and a `Result<_, Diagnostic>` stays small).
+    pub excerpt: Option<Box<Excerpt>>,
+}
+
+/// The source text a diagnostic quotes, the span under its caret, and what is said around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The whole file, shared with its syntax tree.
+    pub source: Arc<SourceText>,
+    /// The words under the caret.
+    pub span: Span,
+    /// A short text under the caret; omitted when the message says it all.
+    pub label: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Other places involved (e.g. the first declaration of a duplicate name).
+    pub notes: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -86,21 +113,129 @@ impl Diagnostic {
             location,
             severity: Severity::Error,
             message: message.into(),
+            code: None,
+            excerpt: None,
         }
     }
 
     /// A warning at `location`.
     pub fn warning(location: Location, message: impl Into<String>) -> Self {
         Self {
-            location,
             severity: Severity::Warning,
-            message: message.into(),
+            ..Self::error(location, message)
         }
+    }
+
+    /// An error about the words under `span` of `source`, of kind `code`.
+    pub fn error_in(
+        source: &Arc<SourceText>,
+        span: Span,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Self {
+        let (line, column) = source.line_col(span.start);
+        Self {
+            code: Some(code),
+            excerpt: Some(Box::new(Excerpt {
+                source: Arc::clone(source),
+                span,
+                label: None,
+                help: None,
+                notes: Vec::new(),
+            })),
+            ..Self::error(
+                Location::new(Arc::clone(&source.name), line, column),
+                message,
+            )
+        }
+    }
+
+    /// A warning about the words under `span` of `source`, of kind `code`.
+    pub fn warning_in(
+        source: &Arc<SourceText>,
+        span: Span,
+        code: Code,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error_in(source, span, code, message)
+        }
+    }
+
+    /// Says `help` under the excerpt (a diagnostic without one has nowhere to say it).
+    pub fn set_help(&mut self, help: String) {
+        if let Some(e) = &mut self.excerpt {
+            e.help = Some(help);
+        }
+    }
+
+    /// Puts `label` under the caret.
+    pub fn set_label(&mut self, label: String) {
+        if let Some(e) = &mut self.excerpt {
+            e.label = Some(label);
+        }
+    }
+
+    /// Adds a note pointing at another place of the excerpt's text.
+    pub fn add_note(&mut self, (span, note): (Span, String)) {
+        if let Some(e) = &mut self.excerpt {
+            e.notes.push((span, note));
+        }
+    }
+
+    /// With `help` said under it.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.set_help(help.into());
+        self
+    }
+
+    /// With `label` under the caret.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.set_label(label.into());
+        self
+    }
+
+    /// With a note pointing at another place.
+    pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Self {
+        self.add_note((span, note.into()));
+        self
     }
 
     /// Whether this is an error (and the exit code is 2).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// What orders, compares and hashes diagnostics: where, how bad, what.
+    fn key(&self) -> (&Location, Severity, &str, Option<Code>) {
+        (&self.location, self.severity, &self.message, self.code)
+    }
+}
+
+impl PartialEq for Diagnostic {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Diagnostic {}
+
+impl PartialOrd for Diagnostic {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Diagnostic {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl std::hash::Hash for Diagnostic {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
     }
 }
 

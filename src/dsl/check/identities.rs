@@ -78,7 +78,7 @@ impl Checker<'_> {
                         Code::InvalidSubject,
                         "only a `user:` identity can list groups",
                     )
-                    .help = Some(
+                    .set_help(
                         "service accounts and groups get their groups from the apiserver".into(),
                     );
                 }
@@ -162,7 +162,7 @@ impl Checker<'_> {
                     Code::UnknownIdentity,
                     format!("unknown identity `{name}`"),
                 )
-                .help = Some(help);
+                .set_help(help);
                 None
             }
         }

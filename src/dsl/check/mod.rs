@@ -25,9 +25,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::dsl::ast::{self, File, Item, SourceText, Span};
-use crate::dsl::diagnostic::{DslDiagnostic, sort_diagnostics};
 use crate::dsl::program::*;
 use crate::model::names;
+use crate::source::Diagnostic;
+use crate::source::render::sort_diagnostics;
 
 /// What the checker needs to know about the world outside the file.
 #[derive(Clone)]
@@ -93,7 +94,7 @@ pub const LATEST_KNOWN_MINOR: u64 = 37;
 
 /// Checks a parsed file and lowers it. The diagnostics are sorted by position; the program
 /// should be run only when none of them is an error.
-pub fn check(file: &File, context: &CheckContext<'_>) -> (Program, Vec<DslDiagnostic>) {
+pub fn check(file: &File, context: &CheckContext<'_>) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker {
         source: Arc::clone(&file.source),
         context,
@@ -109,27 +110,22 @@ pub fn check(file: &File, context: &CheckContext<'_>) -> (Program, Vec<DslDiagno
 struct Checker<'a> {
     source: Arc<SourceText>,
     context: &'a CheckContext<'a>,
-    diagnostics: Vec<DslDiagnostic>,
+    diagnostics: Vec<Diagnostic>,
     identities: BTreeMap<String, Principal>,
 }
 
 impl Checker<'_> {
-    fn error(&mut self, span: Span, code: Code, message: impl Into<String>) -> &mut DslDiagnostic {
+    fn error(&mut self, span: Span, code: Code, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics
-            .push(DslDiagnostic::error(&self.source, span, code, message));
+            .push(Diagnostic::error_in(&self.source, span, code, message));
         // Just pushed, so the list is not empty.
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }
 
-    fn warning(
-        &mut self,
-        span: Span,
-        code: Code,
-        message: impl Into<String>,
-    ) -> &mut DslDiagnostic {
+    fn warning(&mut self, span: Span, code: Code, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics
-            .push(DslDiagnostic::warning(&self.source, span, code, message));
+            .push(Diagnostic::warning_in(&self.source, span, code, message));
         let last = self.diagnostics.len() - 1;
         &mut self.diagnostics[last]
     }
@@ -164,8 +160,7 @@ impl Checker<'_> {
                     Code::DuplicateName,
                     format!("{what} `{}` is declared twice", name.node),
                 )
-                .notes
-                .push((first, "first declared here".to_string()));
+                .add_note((first, "first declared here".to_string()));
             } else {
                 first_seen.insert((what, name.node.clone()), name.span);
             }
@@ -268,7 +263,7 @@ mod tests {
         }
     }
 
-    fn check_text(text: &str, resolver: &Canned) -> (Program, Vec<DslDiagnostic>) {
+    fn check_text(text: &str, resolver: &Canned) -> (Program, Vec<Diagnostic>) {
         let file = match crate::dsl::parse_file("test.ksim", text) {
             Ok(file) => file,
             Err(errors) => panic!("does not parse: {errors:?}"),
@@ -276,8 +271,8 @@ mod tests {
         check(&file, &CheckContext::new(resolver))
     }
 
-    fn codes(diagnostics: &[DslDiagnostic]) -> Vec<Code> {
-        diagnostics.iter().map(|d| d.code).collect()
+    fn codes(diagnostics: &[Diagnostic]) -> Vec<Code> {
+        diagnostics.iter().filter_map(|d| d.code).collect()
     }
 
     fn user(name: &str) -> Authenticated {

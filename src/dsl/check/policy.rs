@@ -18,7 +18,7 @@ impl Checker<'_> {
                         Code::UnknownSeverity,
                         format!("unknown severity `{}`", word.node),
                     )
-                    .help = Some("severities are low, medium, high and critical".into());
+                    .set_help("severities are low, medium, high and critical".into());
                     PolicySeverity::Medium
                 }
             },

@@ -22,7 +22,7 @@ impl Checker<'_> {
                 Code::PatternNotAllowed,
                 format!("`{text}` is a pattern, but one namespace is needed here"),
             )
-            .help = Some("globs in namespaces belong in policies and workload sets".into());
+            .set_help("globs in namespaces belong in policies and workload sets".into());
             return None;
         }
         if !is_dns_label(text, allow_glob) {
@@ -31,7 +31,7 @@ impl Checker<'_> {
                 Code::InvalidNamespace,
                 format!("`{text}` is not a valid namespace name"),
             )
-            .help = Some(
+            .set_help(
                 "namespaces are lower-case letters, digits and `-`, at most 63 characters".into(),
             );
             return None;
@@ -63,7 +63,7 @@ impl Checker<'_> {
                 Code::UnknownLevel,
                 format!("unknown level `{}`", level.node),
             )
-            .help = Some("levels are privileged, baseline and restricted".into());
+            .set_help("levels are privileged, baseline and restricted".into());
         }
         parsed
     }
@@ -89,7 +89,7 @@ impl Checker<'_> {
                     Code::UnknownVersion,
                     format!("unknown version `{}`", version.node),
                 )
-                .help = Some(format!("write v1.N (v1.0 to v1.{latest}) or latest"));
+                .set_help(format!("write v1.N (v1.0 to v1.{latest}) or latest"));
                 None
             }
         }
@@ -116,9 +116,10 @@ impl Checker<'_> {
                         Code::InvalidResource,
                         format!("`{text}` is not a valid {what}: `*` must stand alone"),
                     )
-                    .help = Some(
-                    "RBAC matches `*` only as a whole part, e.g. `*`, `*/scale` or `pods/*`".into(),
-                );
+                    .set_help(
+                        "RBAC matches `*` only as a whole part, e.g. `*`, `*/scale` or `pods/*`"
+                            .into(),
+                    );
                 ok = false;
                 return;
             }
@@ -137,9 +138,9 @@ impl Checker<'_> {
                         Code::InvalidResource,
                         format!("`{text}` is not a valid {what}"),
                     )
-                    .help = Some(
-                    "resources are lower-case plurals such as pods or deployments.apps".into(),
-                );
+                    .set_help(
+                        "resources are lower-case plurals such as pods or deployments.apps".into(),
+                    );
                 ok = false;
             }
         };
@@ -184,7 +185,7 @@ impl Checker<'_> {
                         Code::InvalidUrl,
                         format!("`{}` is not a valid URL path", path.node),
                     )
-                    .help = Some(
+                    .set_help(
                         "URL paths start with `/` and may end with `*`, e.g. /healthz or /logs/*"
                             .into(),
                     );
@@ -232,7 +233,7 @@ impl Checker<'_> {
                 Code::InvalidVerb,
                 format!("`{}` is not a valid verb", verb.node),
             )
-            .help = Some(format!(
+            .set_help(format!(
                 "verbs are lower-case, e.g. `{}`",
                 verb.node.to_ascii_lowercase()
             ));
@@ -250,7 +251,7 @@ impl Checker<'_> {
                 Code::UnknownKind,
                 format!("unknown workload kind `{}`", expr.kind.node),
             )
-            .help = Some(format!("workload kinds are {}", kinds.join(", ")));
+            .set_help(format!("workload kinds are {}", kinds.join(", ")));
         }
         let namespace = self.namespace(&expr.namespace, false, false);
         let name_ok = is_dns_subdomain(&expr.name.node, false);

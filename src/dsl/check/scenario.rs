@@ -47,8 +47,7 @@ impl Checker<'_> {
                             Code::DuplicateDefaults,
                             "`defaults` is given twice in this scenario",
                         )
-                        .notes
-                        .push((first, "first given here".into()));
+                        .add_note((first, "first given here".into()));
                     } else {
                         defaults_span = Some(statement.span);
                         scenario.defaults = self.version(version);
@@ -66,7 +65,7 @@ impl Checker<'_> {
                             Code::DiffOutsideWhatif,
                             "`show diff` is only meaningful inside a `whatif` block",
                         )
-                        .help = Some("a diff compares a what-if's state with its scenario's; move this into a `whatif` block".into());
+                        .set_help("a diff compares a what-if's state with its scenario's; move this into a `whatif` block".into());
                         None
                     } else {
                         self.show(show).map(|s| StatementKind::Show(s, label))
@@ -83,8 +82,7 @@ impl Checker<'_> {
                                 whatif.name.node
                             ),
                         )
-                        .notes
-                        .push((first, "first declared here".into()));
+                        .add_note((first, "first declared here".into()));
                     } else {
                         whatif_names.insert(whatif.name.node.clone(), whatif.name.span);
                     }
@@ -305,7 +303,7 @@ impl Checker<'_> {
                     Code::NoMatch,
                     format!("`{statement}` pattern `{}` matches no file", pattern.node),
                 )
-                .help = Some("paths are relative to the directory of the .ksim file".into());
+                .set_help("paths are relative to the directory of the .ksim file".into());
                 None
             }
             Err(reason) => {
@@ -334,7 +332,7 @@ impl Checker<'_> {
                 Code::InvalidName,
                 format!("`{}` cannot name a snapshot file", label.node),
             )
-            .help = Some("use letters, digits and dashes, e.g. `as \"secrets-readers\"`".into());
+            .set_help("use letters, digits and dashes, e.g. `as \"secrets-readers\"`".into());
             return None;
         }
         if let Some(first) = seen.get(&slug) {
@@ -347,8 +345,7 @@ impl Checker<'_> {
                     label.node
                 ),
             )
-            .notes
-            .push((first, "first used here".to_string()));
+            .add_note((first, "first used here".to_string()));
             return None;
         }
         seen.insert(slug, label.span);

@@ -31,7 +31,7 @@ impl Checker<'_> {
                     Code::PatternNotAllowed,
                     format!("`any {}` names many subjects, but one is needed here", kind.word()),
                 )
-                .help = Some("write one subject such as user:alice; patterns belong in policies and who-can lists".into());
+                .set_help("write one subject such as user:alice; patterns belong in policies and who-can lists".into());
                 None
             }
         }
@@ -88,7 +88,7 @@ impl Checker<'_> {
                     self.source.slice(span)
                 ),
             )
-            .help = Some("globs belong in policies and who-can lists".into());
+            .set_help("globs belong in policies and who-can lists".into());
             return None;
         }
         match prefixed.prefix.node.as_str() {
@@ -117,7 +117,7 @@ impl Checker<'_> {
                             Code::InvalidSubject,
                             format!("`{}` is not a service account", self.source.slice(span)),
                         )
-                        .help = Some("write sa:NAMESPACE/NAME, e.g. sa:kube-system/default".into());
+                        .set_help("write sa:NAMESPACE/NAME, e.g. sa:kube-system/default".into());
                         None
                     }
                 }
@@ -137,7 +137,7 @@ impl Checker<'_> {
                     format!("unknown subject kind `{other}:`")
                 };
                 self.error(prefixed.prefix.span, Code::InvalidSubject, message)
-                    .help = Some("subjects are user:NAME, group:NAME or sa:NAMESPACE/NAME".into());
+                    .set_help("subjects are user:NAME, group:NAME or sa:NAMESPACE/NAME".into());
                 None
             }
         }
@@ -174,7 +174,7 @@ impl Checker<'_> {
                                 Code::InvalidRole,
                                 format!("`{}` is not a role", self.source.slice(expr.span)),
                             )
-                            .help = Some("write role:NAMESPACE/NAME or clusterrole:NAME".into());
+                            .set_help("write role:NAMESPACE/NAME or clusterrole:NAME".into());
                             None
                         }
                     };

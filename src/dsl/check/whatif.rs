@@ -60,7 +60,7 @@ impl Checker<'_> {
                             Code::InvalidRole,
                             format!("`{other}:` is not a role kind"),
                         )
-                        .help = Some("bind to role:NAME in NAMESPACE or clusterrole:NAME".into());
+                        .set_help("bind to role:NAME in NAMESPACE or clusterrole:NAME".into());
                         return None;
                     }
                 };
@@ -74,7 +74,7 @@ impl Checker<'_> {
                         Code::RoleNeedsNamespace,
                         "binding a `role:` needs `in NAMESPACE`",
                     )
-                    .help = Some("a Role exists in one namespace; use clusterrole: for a cluster-wide binding".into());
+                    .set_help("a Role exists in one namespace; use clusterrole: for a cluster-wide binding".into());
                     return None;
                 }
                 Some(Mutation::Bind {
@@ -99,7 +99,7 @@ impl Checker<'_> {
                         Code::UnknownKind,
                         format!("unknown kind `{}`", kind.node),
                     )
-                    .help = Some("kinds are role, clusterrole, rolebinding, clusterrolebinding, serviceaccount, namespace, secret and the workload kinds".into());
+                    .set_help("kinds are role, clusterrole, rolebinding, clusterrolebinding, serviceaccount, namespace, secret and the workload kinds".into());
                     return None;
                 };
                 match (object_kind.is_namespaced(), namespace) {
@@ -158,7 +158,7 @@ impl Checker<'_> {
                             Code::InvalidLabel,
                             format!("`{}` is not a valid label key", change.key.node),
                         )
-                        .help = Some(
+                        .set_help(
                             "label keys are [PREFIX/]NAME, e.g. pod-security.kubernetes.io/enforce"
                                 .into(),
                         );
