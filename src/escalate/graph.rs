@@ -117,16 +117,6 @@ pub enum NodeKey {
     NodeEscape,
 }
 
-impl NodeKey {
-    /// Whether the node is an identity one can name as a subject.
-    pub fn is_identity(&self) -> bool {
-        matches!(
-            self,
-            NodeKey::User(_) | NodeKey::Group(_) | NodeKey::ServiceAccount { .. }
-        )
-    }
-}
-
 /// The grant behind an edge: binding, role and effective rule. A role bound by the identity
 /// itself (through [`NodeKey::RoleGrant`]) has no binding yet; the `Any` role has no rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -291,16 +291,6 @@ impl Cluster {
     }
 }
 
-/// The name of an object's metadata, or `""`.
-pub fn name_of(meta: &ObjectMeta) -> &str {
-    meta.name.as_deref().unwrap_or("")
-}
-
-/// The namespace of an object's metadata, or `""`.
-pub fn namespace_of(meta: &ObjectMeta) -> &str {
-    meta.namespace.as_deref().unwrap_or("")
-}
-
 /// How serious a finding is: a policy's `severity`, and the rank the audit report gives what
 /// it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

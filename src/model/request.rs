@@ -27,15 +27,6 @@ impl ResourceAttributes {
             self.name = name;
         }
     }
-
-    /// `resource[/subresource]`, as RBAC compares it with rule resources.
-    pub fn combined_resource(&self) -> String {
-        if self.subresource.is_empty() {
-            self.resource.clone()
-        } else {
-            format!("{}/{}", self.resource, self.subresource)
-        }
-    }
 }
 
 /// The value a field selector requires `metadata.name` to equal (`=` or `==`), if any.
