@@ -68,7 +68,7 @@ fn section<'a>(text: &'a str, title: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const NO_CHANGE: &str = "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\npod security:\n  (none)\n";
+const NO_CHANGE: &str = "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\npod security:\n  (none)\nwho can run pods:\n  (none)\n";
 
 fn cluster_role(name: &str, rules: &str) -> String {
     format!(
@@ -762,4 +762,86 @@ fn escalations_exclude_system_as_who_can_does() {
         ]),
         ["user:system:kube-controller-manager"]
     );
+}
+
+/// Who can run which pods where: a namespace relabelled from baseline to privileged loosens
+/// what its deployers can run, a new binding lets a user run pods where it could not, a removed
+/// subject loses them; each with the grant, and the superuser group only without
+/// `--exclude-system`. A label change alone is a gain for `--fail-on-gain`.
+#[test]
+fn who_can_run_changes_name_the_level_before_and_after_and_the_grant() {
+    let namespace = |name: &str, level: &str| {
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    pod-security.kubernetes.io/enforce: {level}\n"
+        )
+    };
+    let deployer = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: team}\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [create]\n".to_string();
+    let subjects =
+        "- {kind: User, name: alice}\n- {kind: ServiceAccount, name: ci, namespace: team}\n";
+    let binding = |subjects: &str| {
+        role_binding("deployer", "team", "deployer", subjects).replace(
+            "kind: ClusterRole, name: deployer",
+            "kind: Role, name: deployer",
+        )
+    };
+    let base = file(&[
+        namespace("team", "baseline"),
+        namespace("ops", "restricted"),
+        deployer.clone(),
+        binding(subjects),
+    ]);
+    let head = file(&[
+        namespace("team", "privileged"),
+        namespace("ops", "restricted"),
+        deployer,
+        binding("- {kind: User, name: alice}\n"),
+        cluster_role(
+            "pod-maker",
+            "- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [create]\n",
+        ),
+        role_binding(
+            "bob-pods",
+            "ops",
+            "pod-maker",
+            "- {kind: User, name: bob}\n",
+        ),
+    ]);
+    let (code, text) = diff_text(
+        &[("a.yaml", &base)],
+        &[("a.yaml", &head)],
+        &["--exclude-system", "--fail-on-gain"],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        section(&text, "who can run pods"),
+        [
+            "  + user:bob: restricted pods in ops (before: none)",
+            "  + user:alice: privileged pods in team (before: baseline)",
+            "  - sa:team/ci: baseline pods in team (now: none)",
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("  + user:alice: privileged pods in team (before: baseline)\n      via create deployments.apps: RoleBinding team/deployer (head/a.yaml:"),
+        "{text}"
+    );
+    // The label change alone, system subjects kept: the superuser group loosens too.
+    let relabelled = base.replace("enforce: baseline", "enforce: privileged");
+    let (code, text) = diff_text(
+        &[("a.yaml", &base)],
+        &[("a.yaml", &relabelled)],
+        &["--fail-on-gain"],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(
+        section(&text, "who can run pods"),
+        [
+            "  + group:system:masters: privileged pods in team (before: baseline)",
+            "  + sa:team/ci: privileged pods in team (before: baseline)",
+            "  + user:alice: privileged pods in team (before: baseline)",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("      via (superuser group)\n"), "{text}");
+    assert!(section(&text, "access gained").is_empty(), "{text}");
 }

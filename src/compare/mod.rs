@@ -6,10 +6,12 @@
 #![doc(hidden)]
 
 pub mod access;
+pub mod runners;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use access::{AccessChange, AccessTarget, GrantSource, ObjectRef, SubjectRef, access_changes};
+pub use runners::{RunnerChange, runner_changes};
 
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
 use crate::escalate::paths::{Finding, Source, Target, find_escalations, known_sources};
@@ -147,11 +149,18 @@ pub struct Changes {
     pub paths_gained: Vec<Finding>,
     pub paths_lost: Vec<Finding>,
     pub pod_security: Vec<WorkloadChange>,
+    /// Subjects who can run pods of a less strict level somewhere than before (`kubesim diff`
+    /// only).
+    pub runners_gained: Vec<RunnerChange>,
+    /// Subjects who can run only stricter pods, or none, somewhere.
+    pub runners_lost: Vec<RunnerChange>,
 }
 
 impl Changes {
     pub fn gained_anything(&self) -> bool {
-        !self.access_gained.is_empty() || !self.paths_gained.is_empty()
+        !self.access_gained.is_empty()
+            || !self.paths_gained.is_empty()
+            || !self.runners_gained.is_empty()
     }
 
     /// Leaves out what `--exclude-system` hides: access of system subjects (a `system:` user
@@ -161,6 +170,8 @@ impl Changes {
         self.access_lost.retain(|c| !c.subject.is_system());
         self.paths_gained.retain(|f| !source_is_system(&f.source));
         self.paths_lost.retain(|f| !source_is_system(&f.source));
+        self.runners_gained.retain(|r| !r.is_system());
+        self.runners_lost.retain(|r| !r.is_system());
         self
     }
 }
@@ -194,13 +205,17 @@ pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -
     }
 }
 
-/// Every change from `base` to `head`, escalation paths included (`kubesim diff`).
+/// Every change from `base` to `head`, escalation paths and who can run which pods included
+/// (`kubesim diff`).
 pub fn diff(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
     let paths_before = paths(base, options);
     let paths_after = paths(head, options);
+    let (runners_gained, runners_lost) = runner_changes(base, head, &options.admission);
     Changes {
         paths_gained: paths_only_in(&paths_after, &paths_before),
         paths_lost: paths_only_in(&paths_before, &paths_after),
+        runners_gained,
+        runners_lost,
         ..access_and_pss(base, head, options)
     }
 }

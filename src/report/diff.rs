@@ -5,10 +5,12 @@ use serde_json::{Value, json};
 
 use crate::compare::{
     AccessChange, AccessTarget, Admission, Changes, GrantSource, ObjectRef, PssChange,
-    WorkloadChange,
+    RunnerChange, WorkloadChange,
 };
 use crate::escalate::paths::Finding;
+use crate::escalate::who_can_run::RunGrant;
 use crate::index::Indexed;
+use crate::index::rbac_index::RbacIndex;
 use crate::rbac::access::combine_resource_group;
 use crate::report::escalate::finding_text;
 use crate::report::sarif::{SarifResult, SarifRoot, SarifRule};
@@ -152,6 +154,96 @@ fn pss_line(c: &WorkloadChange) -> String {
     }
 }
 
+/// A change of who can run which pods where, as the reports show it.
+struct RunnerLine {
+    subject: String,
+    /// `privileged pods in team (before: baseline)`.
+    change: String,
+    /// Each grant that lets the subject create pods there.
+    via: Vec<String>,
+}
+
+fn level_text(level: Option<crate::pss::Level>) -> String {
+    level.map_or_else(|| "none".to_string(), |l| l.to_string())
+}
+
+/// `create pods, jobs.batch: RoleBinding team/x (file:line) -> ClusterRole edit (file:line)
+/// rule 2`: the grants of one binding and rule, their resources together.
+fn run_grant_texts(index: &RbacIndex, grants: &[RunGrant]) -> Vec<String> {
+    let mut by_rule: Vec<((usize, usize), Vec<&str>)> = Vec::new();
+    for g in grants {
+        match by_rule
+            .iter_mut()
+            .find(|(key, _)| *key == (g.binding, g.rule))
+        {
+            Some((_, resources)) => resources.push(&g.resource),
+            None => by_rule.push(((g.binding, g.rule), vec![&g.resource])),
+        }
+    }
+    by_rule
+        .into_iter()
+        .map(|((binding, rule), resources)| {
+            let b = &index.bindings[binding];
+            let binding = if b.namespace.is_empty() {
+                format!("{} {} ({})", b.kind.as_str(), b.name, b.origin)
+            } else {
+                format!(
+                    "{} {}/{} ({})",
+                    b.kind.as_str(),
+                    b.namespace,
+                    b.name,
+                    b.origin
+                )
+            };
+            let role = match &b.role {
+                Ok(id) => {
+                    let r = &index.roles[*id];
+                    let name = if r.namespace.is_empty() {
+                        r.name.clone()
+                    } else {
+                        format!("{}/{}", r.namespace, r.name)
+                    };
+                    format!("{} {name} ({}) rule {rule}", b.role_ref_kind, r.origin)
+                }
+                Err(_) => format!("{} {}", b.role_ref_kind, b.role_ref_name),
+            };
+            format!("create {}: {binding} -> {role}", resources.join(", "))
+        })
+        .collect()
+}
+
+impl RunnerLine {
+    /// A gain is shown with the head's grants and what the subject could run before; a loss
+    /// with the base's grants and what it can run now.
+    fn of(index: &RbacIndex, c: &RunnerChange, gained: bool) -> RunnerLine {
+        let (shown, other, word) = if gained {
+            (c.to, c.from, "before")
+        } else {
+            (c.from, c.to, "now")
+        };
+        RunnerLine {
+            subject: c.subject.clone(),
+            change: format!(
+                "{} pods in {} ({word}: {})",
+                level_text(shown),
+                c.namespace,
+                level_text(other)
+            ),
+            via: if c.via.is_empty() {
+                vec!["(superuser group)".to_string()]
+            } else {
+                run_grant_texts(index, &c.via)
+            },
+        }
+    }
+
+    fn lines(&self, sign: char) -> Vec<String> {
+        let mut lines = vec![format!("{sign} {}: {}", self.subject, self.change)];
+        lines.extend(self.via.iter().map(|v| format!("    via {v}")));
+        lines
+    }
+}
+
 /// The changes in the form every printer reads.
 struct Rendered {
     access_gained: Vec<AccessLine>,
@@ -159,6 +251,8 @@ struct Rendered {
     paths_gained: Vec<PathChange>,
     paths_lost: Vec<PathChange>,
     pod_security: Vec<String>,
+    runners_gained: Vec<RunnerLine>,
+    runners_lost: Vec<RunnerLine>,
 }
 
 impl Rendered {
@@ -183,6 +277,12 @@ impl Rendered {
             paths_gained: paths(head, &changes.paths_gained),
             paths_lost: paths(base, &changes.paths_lost),
             pod_security: changes.pod_security.iter().map(pss_line).collect(),
+            runners_gained: (changes.runners_gained.iter())
+                .map(|c| RunnerLine::of(&head.rbac, c, true))
+                .collect(),
+            runners_lost: (changes.runners_lost.iter())
+                .map(|c| RunnerLine::of(&base.rbac, c, false))
+                .collect(),
         }
     }
 }
@@ -262,6 +362,10 @@ pub fn diff_text(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
     section(&mut out, "pod security", &changes.pod_security, |c| {
         vec![c.clone()]
     });
+    let runners: Vec<Vec<String>> = (changes.runners_gained.iter().map(|r| r.lines('+')))
+        .chain(changes.runners_lost.iter().map(|r| r.lines('-')))
+        .collect();
+    section(&mut out, "who can run pods", &runners, Vec::clone);
     out
 }
 
@@ -316,10 +420,16 @@ pub fn diff_json(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
         "paths_gained": rendered.paths_gained.iter().map(path).collect::<Vec<_>>(),
         "paths_lost": rendered.paths_lost.iter().map(path).collect::<Vec<_>>(),
         "pod_security": rendered.pod_security,
+        "runners_gained": rendered.runners_gained.iter().map(runner_json).collect::<Vec<_>>(),
+        "runners_lost": rendered.runners_lost.iter().map(runner_json).collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+fn runner_json(r: &RunnerLine) -> Value {
+    json!({"subject": r.subject, "change": r.change, "via": r.via})
 }
 
 /// Where a gained escalation path starts being granted: its first binding (in `head`).
@@ -403,6 +513,12 @@ pub fn diff_sarif(
     root.log(&rules, &results, diagnostics)
 }
 
+/// A markdown table cell's text: `|` ends a cell and `<` starts HTML (`<defaults:v1.37>`
+/// would vanish as an unknown tag).
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('<', "&lt;")
+}
+
 fn code(text: &str) -> String {
     format!("`{}`", text.replace('`', "'"))
 }
@@ -412,12 +528,15 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
     let changes = &Rendered::of(base, head, changes);
     let mut out = String::from("### kubesim: access and pod security changes\n\n");
     let counts = format!(
-        "{} access gained, {} lost; {} escalation paths gained, {} lost; {} pod security changes\n\n",
+        "{} access gained, {} lost; {} escalation paths gained, {} lost; {} pod security changes; \
+         {} subjects run less strict pods, {} stricter\n\n",
         changes.access_gained.len(),
         changes.access_lost.len(),
         changes.paths_gained.len(),
         changes.paths_lost.len(),
-        changes.pod_security.len()
+        changes.pod_security.len(),
+        changes.runners_gained.len(),
+        changes.runners_lost.len()
     );
     out.push_str(&counts);
     let mut table = |title: &str, granted: &str, rows: &[AccessLine]| {
@@ -432,7 +551,7 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
                 "| {} | {} | {} |\n",
                 code(&g.subject).replace('|', "\\|"),
                 code(&g.access).replace('|', "\\|"),
-                g.via.replace('|', "\\|")
+                cell(&g.via)
             ));
         }
         out.push('\n');
@@ -460,6 +579,22 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
         out.push_str("#### Pod security\n\n");
         for c in &changes.pod_security {
             out.push_str(&format!("- {c}\n"));
+        }
+        out.push('\n');
+    }
+    if !changes.runners_gained.is_empty() || !changes.runners_lost.is_empty() {
+        out.push_str(
+            "#### Who can run pods\n\n| | subject | pods | granted by |\n|---|---|---|---|\n",
+        );
+        for (sign, r) in (changes.runners_gained.iter().map(|r| ("+", r)))
+            .chain(changes.runners_lost.iter().map(|r| ("-", r)))
+        {
+            out.push_str(&format!(
+                "| {sign} | {} | {} | {} |\n",
+                code(&r.subject).replace('|', "\\|"),
+                cell(&r.change),
+                r.via.iter().map(|v| cell(v)).collect::<Vec<_>>().join("<br>")
+            ));
         }
         out.push('\n');
     }
