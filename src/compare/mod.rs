@@ -9,7 +9,10 @@ pub mod access;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use access::{AccessChange, AccessTarget, GrantSource, ObjectRef, SubjectRef, access_changes};
+pub use access::{
+    AccessChange, AccessTarget, Asked, Gain, GrantSource, ObjectRef, SubjectRef, Wanted,
+    access_changes, gains, holds_all,
+};
 
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
 use crate::escalate::paths::{Finding, Source, Target, find_escalations, known_sources};

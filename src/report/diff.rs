@@ -122,6 +122,15 @@ fn access_line_text(sign: char, a: &AccessLine) -> Vec<String> {
     ]
 }
 
+/// Access gained, as `kubesim diff` lists it: `+ SUBJECT: ACCESS` and the grant below it, with
+/// file and line.
+pub fn gained_lines(changes: &[AccessChange]) -> Vec<String> {
+    access_lines(changes, true)
+        .iter()
+        .flat_map(|a| access_line_text('+', a))
+        .collect()
+}
+
 /// One escalation path as the reports show it: hop by hop with its grants.
 struct PathChange {
     source: String,

@@ -110,6 +110,44 @@ pub fn statement_lines(evidence: &Evidence) -> Vec<String> {
             vec![format!("no escalation path to {to}")]
         }
         Evidence::Unanswered(reason) => vec![reason.clone()],
+        Evidence::Gained { subject, grants } if grants.is_empty() => {
+            vec![format!("{subject} gains it")]
+        }
+        Evidence::Gained { grants, .. } => super::diff::gained_lines(grants),
+        Evidence::InBase { base, evidence } => {
+            let mut out = vec![format!("in the base \"{base}\":")];
+            out.extend(
+                statement_lines(evidence)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            out
+        }
+        Evidence::Dropped {
+            assessment,
+            wanted,
+            before,
+        } => {
+            let was = match before {
+                Some(level) => format!("met {level} in the base"),
+                None => "new".to_string(),
+            };
+            let mut out = vec![format!(
+                "{} ({}:{}) meets {}, {was}",
+                assessment.display_name(),
+                assessment.file,
+                assessment.line,
+                assessment.level
+            )];
+            for v in failing(assessment, *wanted) {
+                out.push(format!(
+                    "  {} {}: {} ({})",
+                    v.level, v.check, v.reason, v.detail
+                ));
+                out.extend(places(v).map(|p| format!("    {p}")));
+            }
+            out
+        }
     }
 }
 
