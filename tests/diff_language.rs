@@ -233,3 +233,42 @@ fn a_policy_cannot_assert_on_a_diff() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_role_is_gained_when_all_of_its_rules_are_newly_held_in_its_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    for side in ["base", "head"] {
+        std::fs::create_dir_all(dir.path().join(side)).unwrap();
+        std::fs::write(
+            dir.path().join(side).join("app.yaml"),
+            data(&format!("tests/data/diff-language/{side}/app.yaml")),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("head/role.ksim"),
+        "scenario \"s\" {\n  load \"app.yaml\"\n  expect against \"../base\": no user gains role:team/reader\n  expect against \"../base\": user:dana gains role:team/reader\n  expect against \"../base\": group:devs does not gain role:team/reader\n  expect against \"../base\": user:dana gains role:other/reader\n}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(&dir.path().join("head"), &["role.ksim"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(2).collect();
+    assert_eq!(
+        lines,
+        [
+            "  ✗ expect against \"../base\": no user gains role:team/reader",
+            "      + user:dana: get secrets in team",
+            "          via RoleBinding team/dana-reads (app.yaml:19) -> Role team/reader (app.yaml:8) rule 1 at app.yaml:15",
+            "  ✓ expect against \"../base\": user:dana gains role:team/reader",
+            "  ✗ expect against \"../base\": group:devs does not gain role:team/reader",
+            "      + group:devs: get list pods in team",
+            "          via RoleBinding team/dana-reads (app.yaml:19) -> Role team/reader (app.yaml:8) rule 0 at app.yaml:12",
+            "      + group:devs: get secrets in team",
+            "          via RoleBinding team/dana-reads (app.yaml:19) -> Role team/reader (app.yaml:8) rule 1 at app.yaml:15",
+            "  ✗ expect against \"../base\": user:dana gains role:other/reader",
+            "      there is no Role `other/reader` in the input",
+            "",
+            "1 passed, 3 failed",
+        ]
+    );
+}
