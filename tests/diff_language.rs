@@ -272,3 +272,48 @@ fn a_role_is_gained_when_all_of_its_rules_are_newly_held_in_its_namespace() {
         ]
     );
 }
+
+#[test]
+fn a_what_ifs_show_diff_lists_the_escalation_paths_it_gains_and_loses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: everything}\nrules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-everything}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: everything}\nsubjects: [{kind: User, name: ops}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("test.ksim"),
+        "scenario \"s\" {\n  load \"rbac.yaml\"\n  whatif \"w\" {\n    bind user:eve to clusterrole:everything\n    remove clusterrolebinding ops-everything\n    show diff as \"diff\"\n  }\n}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(dir.path(), &["test.ksim", "--accept"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let snapshot =
+        std::fs::read_to_string(dir.path().join("snapshots/test/s/w/diff.snap")).unwrap();
+    let paths: String = snapshot
+        .lines()
+        .skip_while(|l| *l != "escalation paths gained:")
+        .take_while(|l| *l != "pod security:")
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        paths,
+        "escalation paths gained:
+  + user:eve -> cluster-admin
+      1. user:eve => any role cluster-wide: can create a binding and bind the role
+      2. any role cluster-wide => cluster-admin: holds every verb on every resource and URL
+  + user:eve -> node
+      1. user:eve => pods in every namespace: can create pods
+      2. pods in every namespace => pods in default: includes this namespace
+      3. pods in default => node (root): a privileged pod is admitted (enforce privileged:latest)
+escalation paths lost:
+  - user:ops -> cluster-admin
+      1. user:ops => any role cluster-wide: can create a binding and bind the role
+      2. any role cluster-wide => cluster-admin: holds every verb on every resource and URL
+  - user:ops -> node
+      1. user:ops => pods in every namespace: can create pods
+      2. pods in every namespace => pods in default: includes this namespace
+      3. pods in default => node (root): a privileged pod is admitted (enforce privileged:latest)
+"
+    );
+}

@@ -8,7 +8,7 @@ use crate::compare::{
     WorkloadChange,
 };
 use crate::escalate::paths::Finding;
-use crate::index::Indexed;
+use crate::index::{Indexed, RbacIndex};
 use crate::rbac::access::combine_resource_group;
 use crate::report::escalate::finding_text;
 use crate::report::sarif::{SarifResult, SarifRoot, SarifRule};
@@ -196,9 +196,29 @@ impl Rendered {
     }
 }
 
+/// An escalation path as `show diff` lists it: `SIGN SOURCE -> TARGET` and its hops, without
+/// the grants under each hop (they name files and lines).
+fn whatif_path_lines(sign: char, index: &RbacIndex, f: &Finding) -> Vec<String> {
+    let text = finding_text(index, f);
+    let mut lines = text.lines();
+    let mut out: Vec<String> = lines
+        .next()
+        .map(|first| format!("{sign} {first}"))
+        .into_iter()
+        .collect();
+    out.extend(
+        lines
+            .take_while(|l| *l != "  cut:")
+            .filter(|l| !l.starts_with("       "))
+            .map(|l| format!("  {l}")),
+    );
+    out
+}
+
 /// The text of `show diff`: the effective access a what-if gains and loses (each with its grant,
-/// named without file lines) and its Pod Security changes.
-pub fn whatif_diff_text(changes: &Changes) -> String {
+/// named without file lines), the escalation paths to cluster-admin and to a node it gains and
+/// loses (hop by hop), and its Pod Security changes.
+pub fn whatif_diff_text(base: &RbacIndex, head: &RbacIndex, changes: &Changes) -> String {
     let mut out = String::new();
     for (title, sign, grants) in [
         ("access gained", '+', &changes.access_gained),
@@ -211,6 +231,21 @@ pub fn whatif_diff_text(changes: &Changes) -> String {
         }
         for g in access_lines(grants, false) {
             for line in access_line_text(sign, &g) {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    for (title, sign, index, paths) in [
+        ("escalation paths gained", '+', head, &changes.paths_gained),
+        ("escalation paths lost", '-', base, &changes.paths_lost),
+    ] {
+        out.push_str(title);
+        out.push_str(":\n");
+        if paths.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for f in paths {
+            for line in whatif_path_lines(sign, index, f) {
                 out.push_str(&format!("  {line}\n"));
             }
         }

@@ -226,6 +226,10 @@ pub fn show_text(report: &ShowReport) -> String {
         ShowReport::Access { index, rules } => access_text(index, rules),
         ShowReport::Pss(report) => super::pss::render_table(report),
         ShowReport::Escalations { index, findings } => escalations_text(index, findings),
-        ShowReport::Diff(changes) => super::diff::whatif_diff_text(changes),
+        ShowReport::Diff {
+            base,
+            head,
+            changes,
+        } => super::diff::whatif_diff_text(base, head, changes),
     }
 }

@@ -97,6 +97,11 @@ pub enum ShowReport {
         index: Arc<RbacIndex>,
         findings: Vec<Finding>,
     },
-    /// What a what-if changed against its scenario.
-    Diff(Changes),
+    /// What a what-if changed against its scenario, with both indexes (escalation paths name
+    /// their bindings and roles by id).
+    Diff {
+        base: Arc<RbacIndex>,
+        head: Arc<RbacIndex>,
+        changes: Changes,
+    },
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::compare::access_and_pss;
+use crate::compare::diff;
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
 use crate::manifest::{LoadOptions, load_files_with_progress};
@@ -439,9 +439,11 @@ fn run_scenario(
                 }
                 StatementKind::Show(show, _) => {
                     let report = match (show, &job.base) {
-                        (Show::Diff, Some(base)) => {
-                            Ok(ShowReport::Diff(access_and_pss(base, &job.state, &assess)))
-                        }
+                        (Show::Diff, Some(base)) => Ok(ShowReport::Diff {
+                            base: base.rbac.clone(),
+                            head: job.state.rbac.clone(),
+                            changes: diff(base, &job.state, &assess),
+                        }),
                         _ => eval::show(show, &job.state, &chain, &assess),
                     };
                     let path = job.snapshot.clone().unwrap_or_default();
