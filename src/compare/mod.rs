@@ -287,8 +287,7 @@ pub fn source_is_system(source: &Source) -> bool {
     }
 }
 
-/// The access and Pod Security changes from `base` to `head` (what a what-if's `show diff`
-/// reports).
+/// The access and Pod Security changes from `base` to `head`.
 pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
     let (access_gained, access_lost) = access_changes(base, head);
     Changes {
