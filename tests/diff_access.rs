@@ -68,7 +68,7 @@ fn section<'a>(text: &'a str, title: &str) -> Vec<&'a str> {
         .collect()
 }
 
-const NO_CHANGE: &str = "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\nwho can run gained:\n  (none)\nwho can run lost:\n  (none)\npod security:\n  (none)\n";
+const NO_CHANGE: &str = "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\npod security:\n  (none)\n";
 
 fn cluster_role(name: &str, rules: &str) -> String {
     format!(
@@ -761,63 +761,5 @@ fn escalations_exclude_system_as_who_can_does() {
             "user:system:kube-controller-manager"
         ]),
         ["user:system:kube-controller-manager"]
-    );
-}
-
-const RUN_NAMESPACES: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: open}\n";
-
-const RUN_GRANTS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: deployer, namespace: team}\nrules: [{apiGroups: [apps], resources: [deployments], verbs: [create]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ci-deploys, namespace: team}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}\nsubjects: [{kind: ServiceAccount, name: ci, namespace: team}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: runner, namespace: open}\nrules: [{apiGroups: [''], resources: [pods], verbs: [create]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: eve-runs, namespace: open}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: runner}\nsubjects: [{kind: User, name: eve}]\n";
-
-#[test]
-fn who_can_run_privileged_or_baseline_pods_is_compared_per_namespace() {
-    let base = [("ns.yaml", RUN_NAMESPACES)];
-    let head = [("ns.yaml", RUN_NAMESPACES), ("rbac.yaml", RUN_GRANTS)];
-    let (code, text) = diff_text(&base, &head, &[]);
-    assert_eq!(code, Some(0));
-    // `team` enforces baseline, so ci gains baseline only; `open` enforces nothing, so eve
-    // gains privileged pods there, and the baseline ones that come with them are not repeated.
-    let gained: String = text
-        .lines()
-        .skip_while(|l| *l != "who can run gained:")
-        .take_while(|l| *l != "who can run lost:")
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_eq!(
-        gained,
-        "who can run gained:\n  + sa:team/ci: baseline pods in team\n      via create deployments.apps: RoleBinding team/ci-deploys (head/rbac.yaml:6) -> Role deployer rule 0\n  + user:eve: privileged pods in open\n      via create pods: RoleBinding open/eve-runs (head/rbac.yaml:17) -> Role runner rule 0\n"
-    );
-    assert_eq!(section(&text, "who can run lost"), Vec::<&str>::new());
-
-    // The reverse loses them; relabelling `open` to baseline turns eve's loss into privileged
-    // only, since she keeps baseline there.
-    let (_, text) = diff_text(&head, &base, &[]);
-    assert_eq!(
-        section(&text, "who can run lost"),
-        [
-            "  - sa:team/ci: baseline pods in team",
-            "  - user:eve: privileged pods in open"
-        ]
-    );
-    let relabelled = RUN_NAMESPACES.replace(
-        "metadata: {name: open}",
-        "metadata:\n  name: open\n  labels: {pod-security.kubernetes.io/enforce: baseline}",
-    );
-    let later = [("ns.yaml", relabelled.as_str()), ("rbac.yaml", RUN_GRANTS)];
-    let (_, text) = diff_text(&head, &later, &[]);
-    assert_eq!(
-        section(&text, "who can run lost"),
-        ["  - user:eve: privileged pods in open"]
-    );
-    assert_eq!(section(&text, "who can run gained"), Vec::<&str>::new());
-
-    let (_, json) = diff_json(&base, &head);
-    assert_eq!(
-        json["runs_gained"][1],
-        serde_json::json!({
-            "subject": "user:eve",
-            "level": "privileged",
-            "namespace": "open",
-            "via": ["create pods: RoleBinding open/eve-runs (head/rbac.yaml:17) -> Role runner rule 0"],
-        })
     );
 }

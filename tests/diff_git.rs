@@ -161,7 +161,7 @@ fn two_directories() {
     assert_eq!(same.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&same.stdout),
-        "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\nwho can run gained:\n  (none)\nwho can run lost:\n  (none)\npod security:\n  (none)\n"
+        "access gained:\n  (none)\naccess lost:\n  (none)\nescalation paths gained:\n  (none)\nescalation paths lost:\n  (none)\npod security:\n  (none)\n"
     );
 }
 

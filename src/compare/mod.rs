@@ -1,8 +1,7 @@
 //! What changes between two indexed states of the manifests, as typed values: the effective
 //! access each subject gains and loses (with the binding, role and rule responsible; see
-//! [`access`]), the escalation paths to cluster-admin and to a node gained and lost, who may
-//! newly (or no longer) run privileged or baseline pods in a namespace, and the workloads whose
-//! Pod Security level or admission changes. Used by `kubesim diff` and the
+//! [`access`]), the escalation paths to cluster-admin and to a node gained and lost, and the
+//! workloads whose Pod Security level or admission changes. Used by `kubesim diff` and the
 //! language's `show diff`; the reports turn these into text.
 #![doc(hidden)]
 
@@ -17,7 +16,6 @@ pub use access::{
 
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
 use crate::escalate::paths::{Finding, Source, Target, find_escalations, known_sources};
-use crate::escalate::who_can_run::{RunGrant, considered_namespaces, who_can_run};
 use crate::index::Indexed;
 use crate::model::WorkloadKind;
 use crate::pss::assess::{AssessOptions, WorkloadAssessment, assess_workload, namespace_labels};
@@ -143,100 +141,6 @@ fn paths_only_in(
         .collect()
 }
 
-/// A subject that can get pods of a level admitted in a namespace on one side of a diff and
-/// not on the other, with the grants that let it (in that side's index).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunChange {
-    pub subject: SubjectRef,
-    pub namespace: String,
-    pub level: Level,
-    pub via: Vec<RunGrant>,
-}
-
-/// The levels whose runners a diff compares: a restricted pod is admitted everywhere.
-const RUN_LEVELS: [Level; 2] = [Level::Privileged, Level::Baseline];
-
-/// `user:NAME`, `group:NAME` or `sa:NS/NAME`, as who-can-run labels its runners.
-fn subject_of_label(label: &str) -> Option<SubjectRef> {
-    let (prefix, name) = label.split_once(':')?;
-    Some(match prefix {
-        "user" => SubjectRef::User(name.to_string()),
-        "group" => SubjectRef::Group(name.to_string()),
-        "sa" => {
-            let (namespace, name) = name.split_once('/')?;
-            SubjectRef::ServiceAccount {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-            }
-        }
-        _ => return None,
-    })
-}
-
-/// Who can run pods of each level in each namespace of either side, as who-can-run answers,
-/// keyed by (level, namespace, subject). The superuser group, which needs no grant, is left
-/// out: when a namespace starts admitting a level, the Pod Security changes say so.
-fn runners(
-    indexed: &Indexed,
-    namespaces: &BTreeSet<String>,
-    options: &AssessOptions,
-) -> BTreeMap<(Level, String, String), Vec<RunGrant>> {
-    let mut out = BTreeMap::new();
-    for level in RUN_LEVELS {
-        for ns in namespaces {
-            let answer = who_can_run(&indexed.rbac, &options.admission, level, Some(ns));
-            for admitting in answer.namespaces {
-                for runner in admitting.runners {
-                    if !runner.via.is_empty() {
-                        out.insert(
-                            (level, admitting.namespace.clone(), runner.subject),
-                            runner.via,
-                        );
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Who gains and who loses the ability to run pods of level privileged or baseline in a
-/// namespace; a privileged gain (or loss) implies the baseline one of the same subject and
-/// namespace, which is then not listed again.
-fn run_changes(
-    base: &Indexed,
-    head: &Indexed,
-    options: &AssessOptions,
-) -> (Vec<RunChange>, Vec<RunChange>) {
-    let mut namespaces = considered_namespaces(&base.rbac);
-    namespaces.extend(considered_namespaces(&head.rbac));
-    let before = runners(base, &namespaces, options);
-    let after = runners(head, &namespaces, options);
-    let only = |a: &BTreeMap<(Level, String, String), Vec<RunGrant>>,
-                b: &BTreeMap<(Level, String, String), Vec<RunGrant>>| {
-        let mut changes: Vec<RunChange> = a
-            .iter()
-            .filter(|(key, _)| !b.contains_key(*key))
-            .filter(|((level, ns, subject), _)| {
-                *level == Level::Privileged
-                    || a.contains_key(&(Level::Privileged, ns.clone(), subject.clone()))
-                        == b.contains_key(&(Level::Privileged, ns.clone(), subject.clone()))
-            })
-            .filter_map(|((level, namespace, subject), via)| {
-                Some(RunChange {
-                    subject: subject_of_label(subject)?,
-                    namespace: namespace.clone(),
-                    level: *level,
-                    via: via.clone(),
-                })
-            })
-            .collect();
-        changes.sort_by_cached_key(|c| (c.subject.label(), c.namespace.clone(), c.level));
-        changes
-    };
-    (only(&after, &before), only(&before, &after))
-}
-
 /// Everything that differs from `base` to `head`. Paths gained are paths of `head`, paths lost
 /// paths of `base`.
 #[derive(Debug, Clone, Default)]
@@ -246,10 +150,6 @@ pub struct Changes {
     pub paths_gained: Vec<Finding>,
     pub paths_lost: Vec<Finding>,
     pub pod_security: Vec<WorkloadChange>,
-    /// Who may newly run privileged or baseline pods where (grants in `head`).
-    pub runs_gained: Vec<RunChange>,
-    /// Who no longer may (grants in `base`).
-    pub runs_lost: Vec<RunChange>,
 }
 
 impl Changes {
@@ -264,8 +164,6 @@ impl Changes {
         self.access_lost.retain(|c| !c.subject.is_system());
         self.paths_gained.retain(|f| !source_is_system(&f.source));
         self.paths_lost.retain(|f| !source_is_system(&f.source));
-        self.runs_gained.retain(|c| !c.subject.is_system());
-        self.runs_lost.retain(|c| !c.subject.is_system());
         self
     }
 }
@@ -298,25 +196,13 @@ pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -
     }
 }
 
-/// The access, escalation-path and Pod Security changes from `base` to `head` (what a
-/// what-if's `show diff` reports).
-pub fn access_paths_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
+/// Every change from `base` to `head`, escalation paths included (`kubesim diff`).
+pub fn diff(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
     let paths_before = paths(base, options);
     let paths_after = paths(head, options);
     Changes {
         paths_gained: paths_only_in(&paths_after, &paths_before),
         paths_lost: paths_only_in(&paths_before, &paths_after),
         ..access_and_pss(base, head, options)
-    }
-}
-
-/// Every change from `base` to `head`, escalation paths and who can run privileged or
-/// baseline pods included (`kubesim diff`).
-pub fn diff(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
-    let (runs_gained, runs_lost) = run_changes(base, head, options);
-    Changes {
-        runs_gained,
-        runs_lost,
-        ..access_paths_and_pss(base, head, options)
     }
 }

@@ -1,11 +1,10 @@
-//! Reports of `kubesim diff` (access, escalation paths, who can run privileged or baseline
-//! pods, Pod Security): plain text for terminals and CI logs, JSON for scripts, and
+//! Reports of `kubesim diff`: plain text for terminals and CI logs, JSON for scripts, and
 //! markdown for a pull-request comment; and the text of the language's `show diff`.
 
 use serde_json::{Value, json};
 
 use crate::compare::{
-    AccessChange, AccessTarget, Admission, Changes, GrantSource, ObjectRef, PssChange, RunChange,
+    AccessChange, AccessTarget, Admission, Changes, GrantSource, ObjectRef, PssChange,
     WorkloadChange,
 };
 use crate::escalate::paths::Finding;
@@ -162,68 +161,12 @@ fn pss_line(c: &WorkloadChange) -> String {
     }
 }
 
-/// Who may run pods of a level where, as the reports show it.
-struct RunLine {
-    subject: String,
-    /// `privileged pods in team`
-    what: String,
-    /// `create pods, deployments.apps: RoleBinding team/dev (file:line) -> ClusterRole edit
-    /// rule 0`, one per binding and rule.
-    via: Vec<String>,
-}
-
-impl RunLine {
-    fn of(index: &RbacIndex, c: &RunChange) -> RunLine {
-        // The resources each (binding, rule) lets the subject create, in who-can-run's order.
-        let mut by_grant: Vec<((usize, usize), Vec<&str>)> = Vec::new();
-        for g in &c.via {
-            let key = (g.binding, g.rule);
-            match by_grant.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, resources)) => resources.push(&g.resource),
-                None => by_grant.push((key, vec![&g.resource])),
-            }
-        }
-        by_grant.sort_by_key(|(key, _)| *key);
-        RunLine {
-            subject: c.subject.label(),
-            what: format!("{} pods in {}", c.level, c.namespace),
-            via: by_grant
-                .iter()
-                .map(|((binding, rule), resources)| {
-                    let b = &index.bindings[*binding];
-                    let name = if b.namespace.is_empty() {
-                        b.name.clone()
-                    } else {
-                        format!("{}/{}", b.namespace, b.name)
-                    };
-                    format!(
-                        "create {}: {} {name} ({}) -> {} {} rule {rule}",
-                        resources.join(", "),
-                        b.kind.as_str(),
-                        b.origin,
-                        b.role_ref_kind,
-                        b.role_ref_name,
-                    )
-                })
-                .collect(),
-        }
-    }
-
-    fn lines(&self, sign: char) -> Vec<String> {
-        let mut out = vec![format!("{sign} {}: {}", self.subject, self.what)];
-        out.extend(self.via.iter().map(|v| format!("    via {v}")));
-        out
-    }
-}
-
 /// The changes in the form every printer reads.
 struct Rendered {
     access_gained: Vec<AccessLine>,
     access_lost: Vec<AccessLine>,
     paths_gained: Vec<PathChange>,
     paths_lost: Vec<PathChange>,
-    runs_gained: Vec<RunLine>,
-    runs_lost: Vec<RunLine>,
     pod_security: Vec<String>,
 }
 
@@ -248,16 +191,6 @@ impl Rendered {
             access_lost: access_lines(&changes.access_lost, true),
             paths_gained: paths(head, &changes.paths_gained),
             paths_lost: paths(base, &changes.paths_lost),
-            runs_gained: changes
-                .runs_gained
-                .iter()
-                .map(|c| RunLine::of(&head.rbac, c))
-                .collect(),
-            runs_lost: changes
-                .runs_lost
-                .iter()
-                .map(|c| RunLine::of(&base.rbac, c))
-                .collect(),
             pod_security: changes.pod_security.iter().map(pss_line).collect(),
         }
     }
@@ -370,12 +303,6 @@ pub fn diff_text(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
         &changes.paths_lost,
         |p| path_lines('-', p),
     );
-    section(&mut out, "who can run gained", &changes.runs_gained, |r| {
-        r.lines('+')
-    });
-    section(&mut out, "who can run lost", &changes.runs_lost, |r| {
-        r.lines('-')
-    });
     section(&mut out, "pod security", &changes.pod_security, |c| {
         vec![c.clone()]
     });
@@ -427,21 +354,11 @@ pub fn diff_json(base: &Indexed, head: &Indexed, changes: &Changes) -> String {
     let rendered = &Rendered::of(base, head, changes);
     let path =
         |p: &PathChange| json!({"source": p.source, "target": p.target, "path": p.explanation});
-    let run = |(c, r): (&RunChange, &RunLine)| {
-        json!({
-            "subject": r.subject,
-            "level": c.level.to_string(),
-            "namespace": c.namespace,
-            "via": r.via,
-        })
-    };
     let v = json!({
         "access_gained": changes.access_gained.iter().map(access_json).collect::<Vec<_>>(),
         "access_lost": changes.access_lost.iter().map(access_json).collect::<Vec<_>>(),
         "paths_gained": rendered.paths_gained.iter().map(path).collect::<Vec<_>>(),
         "paths_lost": rendered.paths_lost.iter().map(path).collect::<Vec<_>>(),
-        "runs_gained": changes.runs_gained.iter().zip(&rendered.runs_gained).map(run).collect::<Vec<_>>(),
-        "runs_lost": changes.runs_lost.iter().zip(&rendered.runs_lost).map(run).collect::<Vec<_>>(),
         "pod_security": rendered.pod_security,
     });
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
@@ -582,24 +499,6 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
                 p.explanation.join("\n")
             ));
         }
-    }
-    for (title, runs) in [
-        ("Who can run gained", &changes.runs_gained),
-        ("Who can run lost", &changes.runs_lost),
-    ] {
-        if runs.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("#### {title}\n\n"));
-        for r in runs {
-            out.push_str(&format!(
-                "- {}: {} (via {})\n",
-                code(&r.subject),
-                r.what,
-                r.via.join("; ")
-            ));
-        }
-        out.push('\n');
     }
     if !changes.pod_security.is_empty() {
         out.push_str("#### Pod security\n\n");

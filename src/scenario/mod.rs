@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::compare::access_paths_and_pss;
+use crate::compare::diff;
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, DslDiagnostic, check, parse_file};
 use crate::manifest::{LoadOptions, load_files_with_progress};
@@ -442,7 +442,7 @@ fn run_scenario(
                         (Show::Diff, Some(base)) => Ok(ShowReport::Diff {
                             base: base.rbac.clone(),
                             head: job.state.rbac.clone(),
-                            changes: Box::new(access_paths_and_pss(base, &job.state, &assess)),
+                            changes: diff(base, &job.state, &assess),
                         }),
                         _ => eval::show(show, &job.state, &chain, &assess),
                     };
