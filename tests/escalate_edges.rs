@@ -727,3 +727,54 @@ fn a_role_grant_stays_unless_a_grant_of_any_role_needs_no_more_bindings() {
     );
     assert!(reaches(&one_binding, "user:alice", "role:a/ns-admin"));
 }
+
+#[test]
+fn a_user_subject_named_as_a_service_account_binds_that_service_account() {
+    // The apiserver authenticates the token of ci/deployer as the user
+    // `system:serviceaccount:ci:deployer`, and RBAC matches a User subject by that name.
+    let impersonate = "{apiGroups: [''], resources: [users, groups], verbs: [impersonate]}";
+    let user =
+        |name: &str| format!("{{kind: User, apiGroup: rbac.authorization.k8s.io, name: '{name}'}}");
+    let bound = [
+        sa("ci", "deployer"),
+        grant(
+            "",
+            "imp",
+            &user("system:serviceaccount:ci:deployer"),
+            impersonate,
+        ),
+    ]
+    .concat();
+    assert!(reaches(&bound, "sa:ci/deployer", "cluster-admin"));
+    // A name with a third part is no service account's user: nothing binds ci/deployer.
+    let other = [
+        sa("ci", "deployer"),
+        grant(
+            "",
+            "imp",
+            &user("system:serviceaccount:ci:deployer:x"),
+            impersonate,
+        ),
+    ]
+    .concat();
+    assert!(!reaches(&other, "sa:ci/deployer", "cluster-admin"));
+    assert!(reaches(
+        &other,
+        "user:system:serviceaccount:ci:deployer:x",
+        "cluster-admin"
+    ));
+}
+
+#[test]
+fn a_user_subject_named_as_a_service_account_is_listed_as_that_account() {
+    let out = crate::util::success_stdout(&[
+        "escalations",
+        "-f",
+        "tests/data/escalate/user-named-as-service-account.yaml",
+    ]);
+    let sources: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        sources,
+        ["sa:ci/deployer   node     3      ClusterRoleBinding deployer-by-user-name"]
+    );
+}

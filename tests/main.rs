@@ -12,6 +12,7 @@ mod colour;
 mod determinism;
 mod diff_access;
 mod diff_git;
+mod diff_language;
 mod dsl_diagnostics;
 mod dsl_examples;
 mod dsl_parse;

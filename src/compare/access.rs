@@ -32,8 +32,8 @@ use crate::index::Indexed;
 use crate::index::entry::{BindingKind, RoleId};
 use crate::index::rbac_index::RbacIndex;
 use crate::manifest::DocumentSpans;
-use crate::model::Origin;
 use crate::model::identity::{service_account_user, split_service_account_user};
+use crate::model::{Action, Origin};
 use crate::source::FieldPath;
 
 /// The scope of a cluster-wide atom; other scopes are namespace strings.
@@ -536,14 +536,48 @@ fn subject_ref(h: Holder, strings: &Strings) -> SubjectRef {
 /// What every atom of one reported change shares: scope, grant and API group.
 type Place = (u32, Src, u32);
 
-/// The atoms of one holder's change as few changes as possible: verbs merged per target, then
-/// targets with the same verbs and grant merged, then names; each atom in exactly one.
+/// The atoms of one holder's change as the changes the reports show.
 fn group_changes(
     subject: &SubjectRef,
     atoms: &[(Atom, Src)],
     strings: &Strings,
     grants: &mut Grants,
 ) -> Vec<AccessChange> {
+    group_atoms(atoms, strings)
+        .iter()
+        .map(|g| change_of(subject, g, strings, grants))
+        .collect()
+}
+
+/// The atoms of one holder's change grouped as the reports show them: a place, verbs,
+/// resources and names (ids), each combination one atom.
+struct Grouped {
+    place: Place,
+    verbs: Vec<u32>,
+    resources: Vec<u32>,
+    names: Vec<u32>,
+}
+
+impl Grouped {
+    fn atoms(&self) -> impl Iterator<Item = Atom> + '_ {
+        let (scope, _, group) = self.place;
+        self.verbs.iter().flat_map(move |&verb| {
+            self.resources.iter().flat_map(move |&resource| {
+                self.names.iter().map(move |&name| Atom {
+                    scope,
+                    verb,
+                    group,
+                    resource,
+                    name,
+                })
+            })
+        })
+    }
+}
+
+/// The atoms of one holder's change as few groups as possible: verbs merged per target, then
+/// targets with the same verbs and grant merged, then names; each atom in exactly one.
+fn group_atoms(atoms: &[(Atom, Src)], strings: &Strings) -> Vec<Grouped> {
     let sorted = |mut ids: Vec<u32>| {
         ids.sort_by(|a, b| strings.text(*a).cmp(strings.text(*b)));
         ids.dedup();
@@ -573,31 +607,283 @@ fn group_changes(
             .or_default()
             .push(name);
     }
+    by_resources
+        .into_iter()
+        .map(|((place, verbs, resources), names)| Grouped {
+            place,
+            verbs,
+            resources,
+            names,
+        })
+        .collect()
+}
+
+/// One group of atoms as the change the reports show.
+fn change_of(
+    subject: &SubjectRef,
+    grouped: &Grouped,
+    strings: &Strings,
+    grants: &mut Grants,
+) -> AccessChange {
     let texts = |ids: &[u32]| -> Vec<String> {
         ids.iter().map(|&id| strings.text(id).to_string()).collect()
     };
-    by_resources
-        .into_iter()
-        .map(|(((scope, src, group), verbs, resources), names)| {
-            let target = if group == URL {
-                AccessTarget::Urls(texts(&resources))
-            } else {
-                let names: Vec<u32> = names.into_iter().filter(|&n| n != ANY_NAME).collect();
-                AccessTarget::Resources {
-                    group: strings.text(group).to_string(),
-                    resources: texts(&resources),
-                    names: texts(&sorted(names)),
-                }
-            };
-            AccessChange {
-                subject: subject.clone(),
-                namespace: (scope != CLUSTER).then(|| strings.text(scope).to_string()),
-                verbs: texts(&verbs),
-                target,
-                via: grants.get(src),
-            }
+    let (scope, src, group) = grouped.place;
+    let target = if group == URL {
+        AccessTarget::Urls(texts(&grouped.resources))
+    } else {
+        let mut names: Vec<u32> = grouped
+            .names
+            .iter()
+            .copied()
+            .filter(|&n| n != ANY_NAME)
+            .collect();
+        names.sort_by(|a, b| strings.text(*a).cmp(strings.text(*b)));
+        names.dedup();
+        AccessTarget::Resources {
+            group: strings.text(group).to_string(),
+            resources: texts(&grouped.resources),
+            names: texts(&names),
+        }
+    };
+    AccessChange {
+        subject: subject.clone(),
+        namespace: (scope != CLUSTER).then(|| strings.text(scope).to_string()),
+        verbs: texts(&grouped.verbs),
+        target,
+        via: grants.get(src),
+    }
+}
+
+/// The atoms `from` holds that no atom of `other` covers and no broader atom of `from`
+/// covers: one holder's access gained (from head to base) or lost (the reverse).
+fn only_in(
+    from: &FxHashMap<Atom, Src>,
+    other: &FxHashMap<Atom, Src>,
+    covering: &Covering,
+) -> Vec<(Atom, Src)> {
+    let mut atoms: Vec<(Atom, Src)> = from
+        .iter()
+        .filter(|(atom, _)| {
+            !other.contains_key(atom)
+                && !covering.covered(atom, other, false)
+                && !covering.covered(atom, from, true)
         })
-        .collect()
+        .map(|(atom, src)| (*atom, *src))
+        .collect();
+    atoms.sort_unstable();
+    atoms
+}
+
+/// What an access-gain question asks for: one request, or every request the rules of a
+/// Role (in its namespace) or ClusterRole (cluster-wide) allow.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    Request(&'a Action),
+    /// The rules, and the namespace they apply in (`None`: cluster-wide).
+    Rules(&'a [PolicyRule], Option<&'a str>),
+}
+
+/// Whose access a gain question is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Asked<'a> {
+    /// Each user name (a service account is its user) and each group a binding names, on its
+    /// own: what `kubesim diff` lists per subject.
+    EveryHolder,
+    /// One request identity: its user and all its groups together, as the authorizer sees it.
+    Identity {
+        user: Option<&'a str>,
+        groups: &'a [String],
+    },
+}
+
+/// A subject (or an identity, under [`Asked::Identity`]) that holds in `head` all of the
+/// wanted access and did not in `base`, with the changes of `kubesim diff` that give it: the
+/// gained access of each of its holders that covers some wanted request the base did not
+/// allow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gain {
+    /// The holder, under [`Asked::EveryHolder`]; `None` for an identity.
+    pub subject: Option<SubjectRef>,
+    pub grants: Vec<AccessChange>,
+}
+
+/// The atoms of a wanted access, scoped. A Role grants no URLs, so a namespaced question
+/// leaves its URL rules out.
+fn wanted_atoms(wanted: Wanted<'_>, strings: &mut Strings) -> Vec<Atom> {
+    match wanted {
+        Wanted::Request(Action::NonResource(n)) => vec![Atom {
+            scope: CLUSTER,
+            verb: strings.intern(&n.verb),
+            group: URL,
+            resource: strings.intern(&n.path),
+            name: ANY_NAME,
+        }],
+        Wanted::Request(Action::Resource(r)) => {
+            let resource = if r.subresource.is_empty() {
+                r.resource.clone()
+            } else {
+                format!("{}/{}", r.resource, r.subresource)
+            };
+            vec![Atom {
+                scope: if r.namespace.is_empty() {
+                    CLUSTER
+                } else {
+                    strings.intern(&r.namespace)
+                },
+                verb: strings.intern(&r.verb),
+                group: strings.intern(&r.api_group),
+                resource: strings.intern(&resource),
+                name: if r.name.is_empty() {
+                    ANY_NAME
+                } else {
+                    strings.intern(&r.name)
+                },
+            }]
+        }
+        Wanted::Rules(rules, namespace) => {
+            let scope = namespace.map_or(CLUSTER, |ns| strings.intern(ns));
+            let mut atoms: Vec<Atom> = role_atoms(rules.iter(), strings)
+                .into_iter()
+                .filter(|(atom, _)| scope == CLUSTER || atom.group != URL)
+                .map(|(atom, _)| Atom { scope, ..atom })
+                .collect();
+            atoms.sort_unstable();
+            atoms.dedup();
+            atoms
+        }
+    }
+}
+
+/// The subjects (or the identity) that gain all of `wanted` from `base` to `head`, in the
+/// order of their labels. Coverage is RBAC's rule matching: a request is allowed exactly when
+/// an atom the holder has covers it.
+pub fn gains(base: &Indexed, head: &Indexed, wanted: Wanted<'_>, asked: Asked<'_>) -> Vec<Gain> {
+    let mut strings = Strings::default();
+    let star = strings.intern("*");
+    let before = holdings(&base.rbac, &mut strings);
+    let after = holdings(&head.rbac, &mut strings);
+    let wanted = wanted_atoms(wanted, &mut strings);
+    let covering = Covering::new(&strings, star);
+    let empty = FxHashMap::default();
+    // Each question: the holders whose access counts together.
+    let questions: Vec<(Option<Holder>, Vec<Holder>)> = match asked {
+        Asked::EveryHolder => {
+            let mut holders: Vec<Holder> = after.keys().copied().collect();
+            holders.sort_unstable();
+            holders.into_iter().map(|h| (Some(h), vec![h])).collect()
+        }
+        Asked::Identity { user, groups } => {
+            let user = user.map(|u| Holder {
+                group: false,
+                name: strings.get(u),
+            });
+            let groups = groups.iter().map(|g| Holder {
+                group: true,
+                name: strings.get(g),
+            });
+            vec![(None, user.into_iter().chain(groups).collect())]
+        }
+    };
+    let union = |holdings: &Holdings, holders: &[Holder]| -> FxHashMap<Atom, Src> {
+        let mut all = FxHashMap::default();
+        for h in holders {
+            for (atom, src) in holdings.get(h).unwrap_or(&empty) {
+                all.entry(*atom).or_insert(*src);
+            }
+        }
+        all
+    };
+    let mut head_grants = Grants::new(head);
+    let mut out = Vec::new();
+    for (subject, holders) in questions {
+        let now = union(&after, &holders);
+        if wanted.is_empty() || !wanted.iter().all(|w| covering.covered(w, &now, false)) {
+            continue;
+        }
+        let then = union(&before, &holders);
+        let new: Vec<&Atom> = wanted
+            .iter()
+            .filter(|w| !covering.covered(w, &then, false))
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        let mut grants = Vec::new();
+        for h in &holders {
+            let gained = only_in(
+                after.get(h).unwrap_or(&empty),
+                before.get(h).unwrap_or(&empty),
+                &covering,
+            );
+            let holder = subject_ref(*h, &strings);
+            for grouped in group_atoms(&gained, &strings) {
+                let atoms: FxHashMap<Atom, Src> = grouped
+                    .atoms()
+                    .map(|a| {
+                        (
+                            a,
+                            Src {
+                                binding: 0,
+                                rule: 0,
+                            },
+                        )
+                    })
+                    .collect();
+                if new.iter().any(|w| covering.covered(w, &atoms, false)) {
+                    grants.push(change_of(&holder, &grouped, &strings, &mut head_grants));
+                }
+            }
+        }
+        grants.sort_by_cached_key(change_order);
+        out.push(Gain {
+            subject: subject.map(|h| subject_ref(h, &strings)),
+            grants,
+        });
+    }
+    out.sort_by_cached_key(|g| g.subject.as_ref().map(SubjectRef::label));
+    out
+}
+
+/// Whether the identity (its user and groups together) may make every wanted request in
+/// `indexed`, by the rules its bindings give it.
+pub fn holds_all(
+    indexed: &Indexed,
+    wanted: Wanted<'_>,
+    user: Option<&str>,
+    groups: &[String],
+) -> bool {
+    let mut strings = Strings::default();
+    let star = strings.intern("*");
+    let held = holdings(&indexed.rbac, &mut strings);
+    let wanted = wanted_atoms(wanted, &mut strings);
+    let covering = Covering::new(&strings, star);
+    let holders = user
+        .map(|u| Holder {
+            group: false,
+            name: strings.get(u),
+        })
+        .into_iter()
+        .chain(groups.iter().map(|g| Holder {
+            group: true,
+            name: strings.get(g),
+        }));
+    let mut all = FxHashMap::default();
+    for h in holders {
+        for (atom, src) in held.get(&h).into_iter().flatten() {
+            all.entry(*atom).or_insert(*src);
+        }
+    }
+    !wanted.is_empty() && wanted.iter().all(|w| covering.covered(w, &all, false))
+}
+
+fn change_order(c: &AccessChange) -> (String, Option<String>, AccessTarget, Vec<String>) {
+    (
+        c.subject.label(),
+        c.namespace.clone(),
+        c.target.clone(),
+        c.verbs.clone(),
+    )
 }
 
 /// The effective access `head` allows and `base` does not (gained), and the reverse (lost).
@@ -621,39 +907,18 @@ pub fn access_changes(base: &Indexed, head: &Indexed) -> (Vec<AccessChange>, Vec
         if b.len() == a.len() && a.keys().all(|k| b.contains_key(k)) {
             continue;
         }
-        let only = |from: &FxHashMap<Atom, Src>, other: &FxHashMap<Atom, Src>| {
-            let mut atoms: Vec<(Atom, Src)> = from
-                .iter()
-                .filter(|(atom, _)| {
-                    !other.contains_key(atom)
-                        && !covering.covered(atom, other, false)
-                        && !covering.covered(atom, from, true)
-                })
-                .map(|(atom, src)| (*atom, *src))
-                .collect();
-            atoms.sort_unstable();
-            atoms
-        };
         let subject = subject_ref(h, &strings);
-        let g = only(a, b);
+        let g = only_in(a, b, &covering);
         if !g.is_empty() {
             gained.extend(group_changes(&subject, &g, &strings, &mut head_grants));
         }
-        let l = only(b, a);
+        let l = only_in(b, a, &covering);
         if !l.is_empty() {
             lost.extend(group_changes(&subject, &l, &strings, &mut base_grants));
         }
     }
-    let order = |c: &AccessChange| {
-        (
-            c.subject.label(),
-            c.namespace.clone(),
-            c.target.clone(),
-            c.verbs.clone(),
-        )
-    };
-    gained.sort_by_cached_key(order);
-    lost.sort_by_cached_key(order);
+    gained.sort_by_cached_key(change_order);
+    lost.sort_by_cached_key(change_order);
     (gained, lost)
 }
 

@@ -10,7 +10,10 @@ pub mod runners;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use access::{AccessChange, AccessTarget, GrantSource, ObjectRef, SubjectRef, access_changes};
+pub use access::{
+    AccessChange, AccessTarget, Asked, Gain, GrantSource, ObjectRef, SubjectRef, Wanted,
+    access_changes, gains, holds_all,
+};
 pub use runners::{RunnerChange, runner_changes};
 
 use crate::escalate::graph::{EscalationGraph, EscalationOptions};
@@ -193,8 +196,7 @@ pub fn source_is_system(source: &Source) -> bool {
     }
 }
 
-/// The access and Pod Security changes from `base` to `head` (what a what-if's `show diff`
-/// reports).
+/// The access and Pod Security changes from `base` to `head`.
 pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
     let (access_gained, access_lost) = access_changes(base, head);
     Changes {

@@ -270,12 +270,46 @@ pub enum Condition {
         admission: Admission,
         workload: Node<WorkloadExpr>,
     },
+    /// `against "BASE": no KIND gains T`, `S gains T`, `S does not gain T`
+    Gain {
+        /// A git revision or a directory, as written.
+        base: Node<String>,
+        holders: Node<GainHolders>,
+        gains: bool,
+        target: Node<GainTarget>,
+    },
+    /// `against "BASE": no workload drops below L [at V]`
+    DropBelow {
+        base: Node<String>,
+        level: Node<String>,
+        version: Option<Node<String>>,
+    },
     /// `namespace NS enforces L [at V]` (policies only)
     NamespaceEnforces {
         namespace: Node<String>,
         level: Node<String>,
         version: Option<Node<String>>,
     },
+}
+
+/// Who a gain is asked of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GainHolders {
+    /// `no subject|user|group|sa`: each holder of that kind on its own.
+    NoneOf(AnyKind),
+    One(Node<SubjectExpr>),
+}
+
+/// What is gained: every permission of a role, or one access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per statement; boxing would only add noise"
+)]
+pub enum GainTarget {
+    /// `clusterrole:NAME`, `role:NS/NAME`
+    Role(PrefixedName),
+    Access(Node<AccessExpr>),
 }
 
 /// What a `show` statement reports.

@@ -148,6 +148,20 @@ pub fn describe_rule(rule: Rule) -> &'static str {
         Rule::set_level_expect | Rule::workload_level_expect => "`WORKLOAD meets LEVEL`",
         Rule::escalate_expect => "`SUBJECT can escalate to TARGET`",
         Rule::access_expect => "`SUBJECT can ACCESS`",
+        Rule::diff_expect => "`against \"REVISION\": ...`",
+        Rule::gain_expect => "`SUBJECT gains ACCESS` or `no subject gains ACCESS`",
+        Rule::drop_expect => "`no workload drops below LEVEL`",
+        Rule::no_subjects => "`no subject`, `no user`, `no group` or `no sa`",
+        Rule::gain_polarity => "`gains` or `does not gain`",
+        Rule::gain_target => "an access such as get secrets in kube-system, or clusterrole:NAME",
+        Rule::kw_against => "`against`",
+        Rule::kw_below => "`below`",
+        Rule::kw_does => "`does`",
+        Rule::kw_drops => "`drops`",
+        Rule::kw_gain => "`gain`",
+        Rule::kw_gains => "`gains`",
+        Rule::kw_no => "`no`",
+        Rule::kw_not => "`not`",
         Rule::show_diff => "`diff`",
         Rule::show_access => "`access SUBJECT`",
         Rule::show_pss => "`pss`",
@@ -676,6 +690,9 @@ impl Lowerer {
 
     /// Any of the condition rules shared by `expect` and policy rules.
     fn condition(&mut self, pair: Pair<'_, Rule>) -> Lowered<Node<Condition>> {
+        if pair.as_rule() == Rule::diff_expect {
+            return self.diff_condition(pair);
+        }
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let mut subjects = Vec::new();
@@ -765,6 +782,85 @@ impl Lowerer {
                 version,
             },
             _ => return Err(Unexpected),
+        };
+        Ok(Node::new(condition, span))
+    }
+
+    /// `against "BASE": ...`
+    fn diff_condition(&mut self, pair: Pair<'_, Rule>) -> Lowered<Node<Condition>> {
+        let span = self.span(&pair);
+        let mut base = None;
+        let mut body = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::string => base = Some(self.value(part)),
+                Rule::drop_expect | Rule::gain_expect => body = Some(part),
+                _ => {}
+            }
+        }
+        let base = base.ok_or(Unexpected)?;
+        let body = body.ok_or(Unexpected)?;
+        let condition = if body.as_rule() == Rule::drop_expect {
+            let mut level = None;
+            let mut version = None;
+            for part in body.into_inner() {
+                match part.as_rule() {
+                    Rule::level => level = Some(self.text(&part)),
+                    Rule::at_version => version = self.at_version(part),
+                    _ => {}
+                }
+            }
+            Condition::DropBelow {
+                base,
+                level: level.ok_or(Unexpected)?,
+                version,
+            }
+        } else {
+            let mut holders = None;
+            // `gains` unless `does not gain`.
+            let mut gains = true;
+            let mut target = None;
+            for part in body.into_inner() {
+                let part_span = self.span(&part);
+                match part.as_rule() {
+                    Rule::no_subjects => {
+                        let kind = part
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::any_kind)
+                            .ok_or(Unexpected)?;
+                        let kind = match kind.as_str() {
+                            "subject" => AnyKind::Subject,
+                            "user" => AnyKind::User,
+                            "group" => AnyKind::Group,
+                            "sa" => AnyKind::ServiceAccount,
+                            _ => return Err(Unexpected),
+                        };
+                        holders = Some(Node::new(GainHolders::NoneOf(kind), part_span));
+                    }
+                    Rule::subject => {
+                        holders = Some(Node::new(GainHolders::One(self.subject(part)?), part_span))
+                    }
+                    Rule::gain_polarity => {
+                        gains = part.into_inner().all(|p| p.as_rule() != Rule::kw_not)
+                    }
+                    Rule::gain_target => {
+                        let inner = part.into_inner().next().ok_or(Unexpected)?;
+                        let target_expr = match inner.as_rule() {
+                            Rule::prefixed => GainTarget::Role(self.prefixed(inner)?.node),
+                            Rule::access => GainTarget::Access(self.access(inner)?),
+                            _ => return Err(Unexpected),
+                        };
+                        target = Some(Node::new(target_expr, part_span));
+                    }
+                    _ => {}
+                }
+            }
+            Condition::Gain {
+                base,
+                holders: holders.ok_or(Unexpected)?,
+                gains,
+                target: target.ok_or(Unexpected)?,
+            }
         };
         Ok(Node::new(condition, span))
     }

@@ -284,6 +284,47 @@ pub enum EscalationTarget {
     Principal(Principal),
 }
 
+/// The tree an `against "..."` expectation compares the state it sees with.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BaseTree {
+    /// A directory standing in for the `.ksim` file's own: the scenario's `load` patterns are
+    /// resolved against it.
+    Directory(PathBuf),
+    /// A commit of the git repository holding the `.ksim` file: the `load` patterns are
+    /// resolved against the file's directory in that commit.
+    Revision { commit: String },
+}
+
+/// `against "BASE"`: the base as written and the tree it names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Against {
+    pub written: String,
+    pub tree: BaseTree,
+}
+
+/// Whose gain an expectation is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GainHolders {
+    /// `no subject|user|group|sa gains`: each user, group or service account a binding
+    /// names, on its own (`Any`, `AnyUser`, `AnyGroup` or `AnyServiceAccount`).
+    NoneOf(SubjectPattern),
+    /// One subject with its user and every group it authenticates with.
+    One(Principal),
+}
+
+/// What a gain expectation asks about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GainTarget {
+    Access(Access),
+    /// Every permission of the ClusterRole, cluster-wide.
+    ClusterRole(String),
+    /// Every permission of the Role, in its namespace.
+    Role {
+        namespace: String,
+        name: String,
+    },
+}
+
 /// A checked `expect` statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expectation {
@@ -318,6 +359,32 @@ pub enum Expectation {
         admits: bool,
         workload: WorkloadRef,
     },
+    /// `no ... gains T` holds when no holder gains T from the base to the state; `S gains T`
+    /// when S may do all of T in the state and could not in the base; `S does not gain T`
+    /// when it is not so.
+    Gain {
+        base: Against,
+        holders: GainHolders,
+        gains: bool,
+        target: GainTarget,
+    },
+    /// Holds when no workload below `level` in the state was at `level` or above in the base
+    /// (a workload new in the state counts as having been above).
+    DropBelow {
+        base: Against,
+        level: Level,
+        version: Version,
+    },
+}
+
+impl Expectation {
+    /// The base tree, for an expectation that compares with one.
+    pub fn base(&self) -> Option<&Against> {
+        match self {
+            Expectation::Gain { base, .. } | Expectation::DropBelow { base, .. } => Some(base),
+            _ => None,
+        }
+    }
 }
 
 /// A checked `show` statement.

@@ -22,6 +22,7 @@ use crate::index::rbac_index::RbacIndex;
 use crate::model::WorkloadKind;
 use crate::model::identity::{
     ANONYMOUS, AUTHENTICATED, SERVICE_ACCOUNTS, SUPERUSER_GROUP, UNAUTHENTICATED,
+    split_service_account_user,
 };
 use crate::pss::Level;
 use crate::pss::admission::Admission;
@@ -269,7 +270,9 @@ pub fn pod_service_account(spec: &k8s_openapi::api::core::v1::PodSpec) -> String
         .unwrap_or_else(|| "default".to_string())
 }
 
-/// The identity node a binding subject names (`None` for one that never matches).
+/// The identity node a binding subject names (`None` for one that never matches). A `User`
+/// named `system:serviceaccount:NS:NAME` is that service account: the apiserver authenticates
+/// its token as that user, and RBAC matches a User subject by the user name alone.
 pub fn subject_key(
     kind: &str,
     name: &str,
@@ -277,7 +280,13 @@ pub fn subject_key(
     binding_ns: &str,
 ) -> Option<NodeKey> {
     match kind {
-        "User" => Some(NodeKey::User(name.to_string())),
+        "User" => Some(match split_service_account_user(name) {
+            Some((namespace, name)) => NodeKey::ServiceAccount {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
+            None => NodeKey::User(name.to_string()),
+        }),
         "Group" => Some(NodeKey::Group(name.to_string())),
         "ServiceAccount" => {
             let ns = match namespace {

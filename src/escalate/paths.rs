@@ -719,8 +719,15 @@ pub fn known_sources(index: &RbacIndex) -> Vec<Source> {
     for b in &index.bindings {
         for s in &b.subjects {
             match s.kind.as_str() {
+                // The user a service account's token authenticates as is that account.
                 "User" => {
-                    subjects.insert(SubjectSpec::User(s.name.clone()));
+                    subjects.insert(match split_service_account_user(&s.name) {
+                        Some((namespace, name)) => SubjectSpec::ServiceAccount {
+                            namespace: namespace.to_string(),
+                            name: name.to_string(),
+                        },
+                        None => SubjectSpec::User(s.name.clone()),
+                    });
                 }
                 "Group" => {
                     subjects.insert(SubjectSpec::Group(s.name.clone()));

@@ -60,10 +60,98 @@ impl Side {
 }
 
 fn git(args: &[&str]) -> Result<std::process::Output, String> {
+    git_in(Path::new("."), args)
+}
+
+fn git_in(dir: &Path, args: &[&str]) -> Result<std::process::Output, String> {
     Command::new("git")
+        .current_dir(dir)
         .args(args)
         .output()
         .map_err(|e| format!("cannot run git: {e}"))
+}
+
+/// The commit `revision` names in the git repository holding `dir`, or `None` when it names
+/// none (or `dir` is in no repository).
+pub fn commit_in(dir: &Path, revision: &str) -> Result<Option<String>, String> {
+    let out = git_in(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &format!("{revision}^{{commit}}"),
+        ],
+    )?;
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// The files of `commit` that `load` patterns match, each pattern resolved against `dir` (a
+/// directory of the commit's repository) as [`super::walk::glob_under`] resolves it on disk: a
+/// literal path is that file, or every manifest under that directory; a glob matches the files
+/// below its literal prefix. Files are named relative to `dir`, sorted, each once.
+pub fn read_revision_patterns(
+    dir: &Path,
+    commit: &str,
+    patterns: &[String],
+) -> Result<Vec<InputFile>, String> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for pattern in patterns {
+        let (prefix, glob) = super::walk::split_glob(pattern)?;
+        let listed = list_revision(dir, commit, &prefix)?;
+        for (object, name) in listed {
+            let keep = match &glob {
+                // The file named, or the manifests of the directory named.
+                None => name == prefix || is_manifest(&name),
+                Some(glob) => {
+                    let relative = name
+                        .strip_prefix(&prefix)
+                        .map(|r| r.trim_start_matches('/'))
+                        .unwrap_or(&name);
+                    glob.is_match(relative)
+                }
+            };
+            if keep {
+                wanted.push((object, name));
+            }
+        }
+    }
+    wanted.sort_by(|a, b| a.1.cmp(&b.1));
+    wanted.dedup_by(|a, b| a.1 == b.1);
+    read_blobs(dir, &wanted)
+}
+
+/// Every blob of `commit` under `path` (relative to `dir`), as (object id, name relative to
+/// `dir`).
+fn list_revision(dir: &Path, commit: &str, path: &str) -> Result<Vec<(String, String)>, String> {
+    let path = if path.is_empty() { "." } else { path };
+    let listed = git_in(dir, &["ls-tree", "-r", "-z", commit, "--", path])?;
+    if !listed.status.success() {
+        return Err(format!(
+            "git ls-tree {commit}: {}",
+            String::from_utf8_lossy(&listed.stderr).trim()
+        ));
+    }
+    Ok(tree_entries(&listed.stdout)
+        .filter(|(kind, _, _)| kind == "blob")
+        .map(|(_, object, name)| (object, name))
+        .collect())
+}
+
+/// `ls-tree -z` entries as (type, object id, name); only the name can hold any byte.
+fn tree_entries(listing: &[u8]) -> impl Iterator<Item = (String, String, String)> + '_ {
+    listing.split(|b| *b == 0).filter_map(|entry| {
+        let tab = entry.iter().position(|b| *b == b'\t')?;
+        let meta = String::from_utf8_lossy(&entry[..tab]);
+        let mut fields = meta.split(' ');
+        let (_, kind, object) = (fields.next()?, fields.next()?, fields.next()?);
+        let name = String::from_utf8_lossy(&entry[tab + 1..]).into_owned();
+        Some((kind.to_string(), object.to_string(), name))
+    })
 }
 
 /// The top directory of the git work tree holding the current directory
@@ -94,20 +182,17 @@ fn read_revision(commit: &str, paths: &[String]) -> Result<Vec<InputFile>, Strin
             String::from_utf8_lossy(&listed.stderr).trim()
         ));
     }
-    // Each entry is `<mode> <type> <object>\t<name>`; only the name can hold any byte.
-    let entries: Vec<(String, String)> = listed
-        .stdout
-        .split(|b| *b == 0)
-        .filter_map(|entry| {
-            let tab = entry.iter().position(|b| *b == b'\t')?;
-            let meta = String::from_utf8_lossy(&entry[..tab]);
-            let mut fields = meta.split(' ');
-            let (_, kind, object) = (fields.next()?, fields.next()?, fields.next()?);
-            let name = String::from_utf8_lossy(&entry[tab + 1..]).into_owned();
-            (kind == "blob" && is_manifest(&name)).then(|| (object.to_string(), name))
-        })
+    let entries: Vec<(String, String)> = tree_entries(&listed.stdout)
+        .filter(|(kind, _, name)| kind == "blob" && is_manifest(name))
+        .map(|(_, object, name)| (object, name))
         .collect();
+    read_blobs(Path::new("."), &entries)
+}
+
+/// The content of each (object id, name) blob, read with one `git cat-file --batch` in `dir`.
+fn read_blobs(dir: &Path, entries: &[(String, String)]) -> Result<Vec<InputFile>, String> {
     let mut child = Command::new("git")
+        .current_dir(dir)
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -122,7 +207,7 @@ fn read_revision(commit: &str, paths: &[String]) -> Result<Vec<InputFile>, Strin
     let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
     let mut reader = BufReader::new(child.stdout.take().ok_or("git cat-file: no stdout")?);
     let mut files = Vec::new();
-    for (_, name) in &entries {
+    for (_, name) in entries {
         let mut header = String::new();
         reader.read_line(&mut header).map_err(|e| e.to_string())?;
         let mut parts = header.split_whitespace();

@@ -238,6 +238,33 @@ pub fn glob_files(
 /// unusual file systems.
 const MAX_WALK_DEPTH: usize = 64;
 
+/// A pattern split as [`glob_under`] splits it: its literal leading directories (joined with
+/// `/`, `.` components left out) and the matcher of the rest, `None` when it has no glob.
+pub fn split_glob(pattern: &str) -> Result<(String, Option<GlobMatcher>), String> {
+    let mut prefix: Vec<String> = Vec::new();
+    let mut rest: Vec<String> = Vec::new();
+    for component in Path::new(pattern).components() {
+        let text = component.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_glob(&text) {
+            if component != Component::CurDir {
+                prefix.push(text.into_owned());
+            }
+        } else {
+            rest.push(text.into_owned());
+        }
+    }
+    let prefix = prefix.join("/");
+    if rest.is_empty() {
+        return Ok((prefix, None));
+    }
+    let glob = GlobBuilder::new(&rest.join("/"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| e.kind().to_string())?
+        .compile_matcher();
+    Ok((prefix, Some(glob)))
+}
+
 /// Files under `base` matching `pattern` (a path or a glob with `*`, `**`, `?`, `[..]`,
 /// `{a,b}`), sorted. A literal path to an existing file or directory matches itself. Every
 /// entry is seen, hidden or ignored alike; links are matched as files and never descended.

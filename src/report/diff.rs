@@ -9,8 +9,7 @@ use crate::compare::{
 };
 use crate::escalate::paths::Finding;
 use crate::escalate::who_can_run::RunGrant;
-use crate::index::Indexed;
-use crate::index::rbac_index::RbacIndex;
+use crate::index::{Indexed, RbacIndex};
 use crate::rbac::access::combine_resource_group;
 use crate::report::escalate::finding_text;
 use crate::report::sarif::{SarifResult, SarifRoot, SarifRule};
@@ -122,6 +121,15 @@ fn access_line_text(sign: char, a: &AccessLine) -> Vec<String> {
         format!("{sign} {}: {}", a.subject, a.access),
         format!("    via {}", a.via),
     ]
+}
+
+/// Access gained, as `kubesim diff` lists it: `+ SUBJECT: ACCESS` and the grant below it, with
+/// file and line.
+pub fn gained_lines(changes: &[AccessChange]) -> Vec<String> {
+    access_lines(changes, true)
+        .iter()
+        .flat_map(|a| access_line_text('+', a))
+        .collect()
 }
 
 /// One escalation path as the reports show it: hop by hop with its grants.
@@ -287,9 +295,29 @@ impl Rendered {
     }
 }
 
+/// An escalation path as `show diff` lists it: `SIGN SOURCE -> TARGET` and its hops, without
+/// the grants under each hop (they name files and lines).
+fn whatif_path_lines(sign: char, index: &RbacIndex, f: &Finding) -> Vec<String> {
+    let text = finding_text(index, f);
+    let mut lines = text.lines();
+    let mut out: Vec<String> = lines
+        .next()
+        .map(|first| format!("{sign} {first}"))
+        .into_iter()
+        .collect();
+    out.extend(
+        lines
+            .take_while(|l| *l != "  cut:")
+            .filter(|l| !l.starts_with("       "))
+            .map(|l| format!("  {l}")),
+    );
+    out
+}
+
 /// The text of `show diff`: the effective access a what-if gains and loses (each with its grant,
-/// named without file lines) and its Pod Security changes.
-pub fn whatif_diff_text(changes: &Changes) -> String {
+/// named without file lines), the escalation paths to cluster-admin and to a node it gains and
+/// loses (hop by hop), and its Pod Security changes.
+pub fn whatif_diff_text(base: &RbacIndex, head: &RbacIndex, changes: &Changes) -> String {
     let mut out = String::new();
     for (title, sign, grants) in [
         ("access gained", '+', &changes.access_gained),
@@ -302,6 +330,21 @@ pub fn whatif_diff_text(changes: &Changes) -> String {
         }
         for g in access_lines(grants, false) {
             for line in access_line_text(sign, &g) {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    for (title, sign, index, paths) in [
+        ("escalation paths gained", '+', head, &changes.paths_gained),
+        ("escalation paths lost", '-', base, &changes.paths_lost),
+    ] {
+        out.push_str(title);
+        out.push_str(":\n");
+        if paths.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for f in paths {
+            for line in whatif_path_lines(sign, index, f) {
                 out.push_str(&format!("  {line}\n"));
             }
         }
@@ -593,7 +636,11 @@ pub fn diff_markdown(base: &Indexed, head: &Indexed, changes: &Changes) -> Strin
                 "| {sign} | {} | {} | {} |\n",
                 code(&r.subject).replace('|', "\\|"),
                 cell(&r.change),
-                r.via.iter().map(|v| cell(v)).collect::<Vec<_>>().join("<br>")
+                r.via
+                    .iter()
+                    .map(|v| cell(v))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
             ));
         }
         out.push('\n');

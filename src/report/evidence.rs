@@ -110,6 +110,44 @@ pub fn statement_lines(evidence: &Evidence) -> Vec<String> {
             vec![format!("no escalation path to {to}")]
         }
         Evidence::Unanswered(reason) => vec![reason.clone()],
+        Evidence::Gained { subject, grants } if grants.is_empty() => {
+            vec![format!("{subject} gains it")]
+        }
+        Evidence::Gained { grants, .. } => super::diff::gained_lines(grants),
+        Evidence::InBase { base, evidence } => {
+            let mut out = vec![format!("in the base \"{base}\":")];
+            out.extend(
+                statement_lines(evidence)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            out
+        }
+        Evidence::Dropped {
+            assessment,
+            wanted,
+            before,
+        } => {
+            let was = match before {
+                Some(level) => format!("met {level} in the base"),
+                None => "new".to_string(),
+            };
+            let mut out = vec![format!(
+                "{} ({}:{}) meets {}, {was}",
+                assessment.display_name(),
+                assessment.file,
+                assessment.line,
+                assessment.level
+            )];
+            for v in failing(assessment, *wanted) {
+                out.push(format!(
+                    "  {} {}: {} ({})",
+                    v.level, v.check, v.reason, v.detail
+                ));
+                out.extend(places(v).map(|p| format!("    {p}")));
+            }
+            out
+        }
     }
 }
 
@@ -188,6 +226,10 @@ pub fn show_text(report: &ShowReport) -> String {
         ShowReport::Access { index, rules } => access_text(index, rules),
         ShowReport::Pss(report) => super::pss::render_table(report),
         ShowReport::Escalations { index, findings } => escalations_text(index, findings),
-        ShowReport::Diff(changes) => super::diff::whatif_diff_text(changes),
+        ShowReport::Diff {
+            base,
+            head,
+            changes,
+        } => super::diff::whatif_diff_text(base, head, changes),
     }
 }

@@ -5,11 +5,11 @@
 
 use crate::authz::{self, Chain};
 use crate::dsl::ast::SetRelation;
-use crate::dsl::program::EscalationTarget;
 use crate::dsl::program::{
     Access, Expectation, NamePattern, Principal, Show, Subject, SubjectPattern, WorkloadRef,
     WorkloadSelector,
 };
+use crate::dsl::program::{EscalationTarget, GainHolders, GainTarget};
 use crate::escalate::paths::Reach;
 use crate::escalate::{EscalationGraph, EscalationOptions, Finding, Target};
 use crate::index::catalog::CatalogError;
@@ -95,6 +95,17 @@ pub fn unknown_names(expectation: &Expectation, state: &State, chain: &Chain) ->
             unknown.extend(state.names().namespace(namespace));
             unknown.extend(unknown_workload(workload, state));
         }
+        Expectation::Gain {
+            holders, target, ..
+        } => {
+            if let GainHolders::One(principal) = holders {
+                unknown.extend(unknown_principal(principal, state));
+            }
+            if let GainTarget::Access(access) = target {
+                unknown.extend(unknown_in_access(access, state));
+            }
+        }
+        Expectation::DropBelow { .. } => {}
     }
     unknown.retain(|u| !chain.policy_names(u));
     unknown.sort();
@@ -373,6 +384,13 @@ pub fn expect(
             reachable,
             target,
         } => escalation_outcome(principal, *reachable, target, state, options),
+        // The runner answers these with their base tree (`change::expect`).
+        Expectation::Gain { .. } | Expectation::DropBelow { .. } => Outcome::new(
+            false,
+            vec![Evidence::Unanswered(
+                "this expectation compares with a base tree".into(),
+            )],
+        ),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::authz::{Access, Decision, WhoCan};
-use crate::compare::Changes;
+use crate::compare::{AccessChange, Changes};
 use crate::dsl::program::{Subject, SubjectPattern, WorkloadRef, WorkloadSelector};
 use crate::escalate::{Finding, Target};
 use crate::index::RbacIndex;
@@ -59,6 +59,24 @@ pub enum Evidence {
     },
     /// No escalation path from `from` (a subject's label, when one was asked about) to `to`.
     NoEscalation { from: Option<String>, to: Target },
+    /// A subject (its label) gained what an `against` expectation asks about, with the
+    /// changes of `kubesim diff` that give it.
+    Gained {
+        subject: String,
+        grants: Vec<AccessChange>,
+    },
+    /// What the base tree (as written) says, where it decides the expectation.
+    InBase {
+        base: String,
+        evidence: Box<Evidence>,
+    },
+    /// A workload below the wanted level that was not in the base (`before` is its level
+    /// there, `None` when it is new).
+    Dropped {
+        assessment: WorkloadAssessment,
+        wanted: Level,
+        before: Option<Level>,
+    },
     /// The question could not be answered (an unknown escalation target, say).
     Unanswered(String),
 }
@@ -79,6 +97,11 @@ pub enum ShowReport {
         index: Arc<RbacIndex>,
         findings: Vec<Finding>,
     },
-    /// What a what-if changed against its scenario.
-    Diff(Changes),
+    /// What a what-if changed against its scenario, with both indexes (escalation paths name
+    /// their bindings and roles by id).
+    Diff {
+        base: Arc<RbacIndex>,
+        head: Arc<RbacIndex>,
+        changes: Changes,
+    },
 }

@@ -6,6 +6,7 @@
 //! after the run.
 #![doc(hidden)]
 
+pub mod change;
 pub mod eval;
 pub mod evidence;
 pub mod policy;
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::compare::access_and_pss;
+use crate::compare::diff;
 use crate::dsl::program::{Origin as DslOrigin, Scenario, Show, Statement, StatementKind};
 use crate::dsl::{CheckContext, check, parse_file};
 use crate::manifest::{LoadOptions, load_files_with_progress};
@@ -314,7 +315,10 @@ fn run_scenario(
         .collect();
     let inputs = read_inputs(&files, base_dir);
     let mut loaded = load_files_with_progress(inputs, &LoadOptions::default(), progress);
-    if let Some(version) = scenario.defaults {
+    let with_defaults = |loaded: &mut crate::manifest::Loaded| {
+        let Some(version) = scenario.defaults else {
+            return;
+        };
         match crate::index::defaults::load(&version.to_string()) {
             Ok(Some(defaults)) => {
                 // Built-in objects first, so the scenario's own objects of the same name win.
@@ -329,8 +333,22 @@ fn run_scenario(
                 message,
             )),
         }
-    }
+    };
+    with_defaults(&mut loaded);
     report.diagnostics = loaded.diagnostics;
+    // The base trees `against` expectations compare with, loaded once each.
+    let mut bases = change::Bases::new();
+    for against in change::bases_of(scenario) {
+        let (state, problems) = change::load_base(&against, scenario, base_dir, with_defaults);
+        report.diagnostics.extend(problems);
+        if let Err(e) = &state {
+            report.diagnostics.push(Diagnostic::error(
+                origin_of(&ksim_name, &scenario.origin).location(),
+                e.clone(),
+            ));
+        }
+        bases.insert(against.tree, state);
+    }
     let chain = scenario
         .authorization
         .as_ref()
@@ -389,17 +407,43 @@ fn run_scenario(
                         let before = eval::unknown_names(e, base, &chain);
                         unknown.retain(|u| before.contains(u));
                     }
-                    let mut outcome =
-                        eval::expect(e, &job.state, &chain, &assess, options.passing_evidence);
+                    let tree = e.base().map(|against| bases.get(&against.tree));
+                    if let Some(Some(Ok(base))) = &tree
+                        && !unknown.is_empty()
+                    {
+                        // A name the head lost still existed in the base (the nearest name
+                        // suggested may differ between the two).
+                        let before = eval::unknown_names(e, base, &chain);
+                        unknown.retain(|u| {
+                            before.iter().any(|b| b.kind == u.kind && b.name == u.name)
+                        });
+                    }
+                    let mut outcome = match tree {
+                        None => {
+                            eval::expect(e, &job.state, &chain, &assess, options.passing_evidence)
+                        }
+                        Some(Some(Ok(base))) => {
+                            change::expect(e, base, &job.state, &chain, &assess)
+                        }
+                        Some(Some(Err(reason))) => {
+                            Outcome::new(false, vec![Evidence::Unanswered(reason.clone())])
+                        }
+                        Some(None) => Outcome::new(
+                            false,
+                            vec![Evidence::Unanswered("the base was not loaded".into())],
+                        ),
+                    };
                     outcome.passed &= unknown.is_empty() || !options.strict;
                     outcome.unknown = unknown;
                     ResultKind::Expect(outcome)
                 }
                 StatementKind::Show(show, _) => {
                     let report = match (show, &job.base) {
-                        (Show::Diff, Some(base)) => {
-                            Ok(ShowReport::Diff(access_and_pss(base, &job.state, &assess)))
-                        }
+                        (Show::Diff, Some(base)) => Ok(ShowReport::Diff {
+                            base: base.rbac.clone(),
+                            head: job.state.rbac.clone(),
+                            changes: diff(base, &job.state, &assess),
+                        }),
                         _ => eval::show(show, &job.state, &chain, &assess),
                     };
                     let path = job.snapshot.clone().unwrap_or_default();

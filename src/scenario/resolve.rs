@@ -1,12 +1,15 @@
 //! The language checker's view of the outside world, answered from disk: `load`/`apply`
-//! patterns through the manifest globber, ABAC policy files by looking, and credentials
-//! through the authenticators, every path relative to the `.ksim` file's directory.
+//! patterns through the manifest globber, ABAC policy files by looking, credentials through
+//! the authenticators, and `against` bases as directories or git revisions, every path
+//! relative to the `.ksim` file's directory.
 
 use std::path::PathBuf;
 
 use crate::authn::{AuthOptions, Credential, authenticate};
 use crate::dsl::ast::CredentialKind;
 use crate::dsl::check::{Authenticated, CredentialFile, Resolve};
+use crate::dsl::program::BaseTree;
+use crate::manifest::git::commit_in;
 use crate::manifest::walk::glob_under;
 
 /// Resolves what a `.ksim` file names against the directory it sits in.
@@ -32,6 +35,20 @@ impl Resolve for FileResolver {
     fn existing_file(&self, path: &str) -> Option<PathBuf> {
         let path = self.base_dir.join(path);
         path.is_file().then_some(path)
+    }
+
+    fn base_tree(&self, base: &str) -> Result<BaseTree, String> {
+        let dir = self.base_dir.join(base);
+        if dir.is_dir() {
+            return Ok(BaseTree::Directory(dir));
+        }
+        match commit_in(&self.base_dir, base)? {
+            Some(commit) => Ok(BaseTree::Revision { commit }),
+            None => Err(format!(
+                "`{base}` is neither a directory nor a git revision of the repository holding \
+                 this file"
+            )),
+        }
     }
 
     fn credential(&self, credential: &CredentialFile) -> Result<Authenticated, String> {

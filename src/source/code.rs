@@ -98,6 +98,8 @@ codes! {
     UnknownIdentity => "kubesim::dsl::unknown-identity",
     /// A workload kind the language does not know.
     UnknownKind => "kubesim::dsl::unknown-kind",
+    /// An `against` base that is neither a directory nor a git revision.
+    UnknownBase => "kubesim::dsl::unknown-base",
     /// A Pod Security level other than privileged, baseline or restricted.
     UnknownLevel => "kubesim::dsl::unknown-level",
     /// A policy severity the language does not know.

@@ -65,6 +65,10 @@ pub trait Resolve: Sync {
 
     /// Whom `credential` authenticates as; `Err` with the reason when it cannot be read.
     fn credential(&self, credential: &CredentialFile) -> Result<Authenticated, String>;
+
+    /// The tree `against "BASE"` names: a directory relative to the `.ksim` file, or else a
+    /// revision of the git repository holding it; `Err` with the reason when it is neither.
+    fn base_tree(&self, base: &str) -> Result<BaseTree, String>;
 }
 
 /// A credential an `identity NAME = ...` declaration names.
@@ -255,6 +259,17 @@ mod tests {
             self.files.get(path).and_then(|f| f.first().cloned())
         }
 
+        fn base_tree(&self, base: &str) -> Result<BaseTree, String> {
+            match base {
+                "main" => Ok(BaseTree::Revision {
+                    commit: "0123456789abcdef0123456789abcdef01234567".into(),
+                }),
+                _ => Err(format!(
+                    "`{base}` is neither a directory nor a git revision"
+                )),
+            }
+        }
+
         fn credential(&self, credential: &CredentialFile) -> Result<Authenticated, String> {
             self.credentials
                 .get(credential.path.as_str())
@@ -417,6 +432,47 @@ mod tests {
             ]
         );
         assert_eq!(principal.identity.as_deref(), Some("ci"));
+    }
+
+    #[test]
+    fn an_against_base_is_what_the_resolver_finds() {
+        let text = |base: &str| {
+            format!(
+                "scenario \"s\" {{\n  expect against \"{base}\": no sa gains clusterrole:admin\n}}\n"
+            )
+        };
+        let (program, diagnostics) = check_text(&text("main"), &Canned::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let StatementKind::Expect(expectation) = &program.scenarios[0].statements[0].kind else {
+            panic!("not an expectation: {program:?}");
+        };
+        assert_eq!(
+            expectation,
+            &Expectation::Gain {
+                base: Against {
+                    written: "main".into(),
+                    tree: BaseTree::Revision {
+                        commit: "0123456789abcdef0123456789abcdef01234567".into()
+                    },
+                },
+                holders: GainHolders::NoneOf(SubjectPattern::AnyServiceAccount),
+                gains: true,
+                target: GainTarget::ClusterRole("admin".into()),
+            }
+        );
+        let (program, diagnostics) = check_text(&text("mian"), &Canned::default());
+        assert_eq!(codes(&diagnostics), [Code::UnknownBase]);
+        assert!(program.scenarios[0].statements.is_empty());
+    }
+
+    #[test]
+    fn a_gain_is_of_an_access_or_a_role() {
+        let (_, diagnostics) = check_text(
+            "scenario \"s\" {\n  expect against \"main\": user:a gains user:b\n}\n",
+            &Canned::default(),
+        );
+        assert_eq!(codes(&diagnostics), [Code::InvalidRole]);
+        assert_eq!(diagnostics[0].message, "`user:b` is not a role");
     }
 
     #[test]

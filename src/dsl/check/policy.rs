@@ -154,6 +154,20 @@ impl Checker<'_> {
                 );
                 return None;
             }
+            // A policy checks the manifests `check` is given, with no base to compare with.
+            Condition::Gain { .. } | Condition::DropBelow { .. } => {
+                self.error(
+                    rule.condition.span,
+                    Code::ScenarioOnly,
+                    "`against` is only available in scenarios",
+                )
+                .set_help(
+                    "a policy has no base tree; assert on a diff in a scenario, or run \
+                     `kubesim diff --fail-on-gain`"
+                        .into(),
+                );
+                return None;
+            }
         };
         let mut exceptions = Vec::new();
         let mut exceptions_ok = true;

@@ -245,6 +245,44 @@ impl Checker<'_> {
                     workload: workload?,
                 })
             }
+            Condition::Gain {
+                base,
+                holders,
+                gains,
+                target,
+            } => {
+                let base = self.against(base);
+                let holders = match &holders.node {
+                    ast::GainHolders::NoneOf(kind) => Some(GainHolders::NoneOf(match kind {
+                        ast::AnyKind::Subject => SubjectPattern::Any,
+                        ast::AnyKind::User => SubjectPattern::AnyUser,
+                        ast::AnyKind::Group => SubjectPattern::AnyGroup,
+                        ast::AnyKind::ServiceAccount => SubjectPattern::AnyServiceAccount,
+                    })),
+                    ast::GainHolders::One(subject) => self.principal(subject).map(GainHolders::One),
+                };
+                let target = self.gain_target(target);
+                Some(Expectation::Gain {
+                    base: base?,
+                    holders: holders?,
+                    gains: *gains,
+                    target: target?,
+                })
+            }
+            Condition::DropBelow {
+                base,
+                level,
+                version,
+            } => {
+                let base = self.against(base);
+                let level = self.level(level);
+                let version = self.optional_version(version);
+                Some(Expectation::DropBelow {
+                    base: base?,
+                    level: level?,
+                    version: version?,
+                })
+            }
             // The grammar only admits this form in policies.
             Condition::NamespaceEnforces { namespace, .. } => {
                 self.error(
@@ -253,6 +291,54 @@ impl Checker<'_> {
                     "`enforces` is only available in policies",
                 );
                 None
+            }
+        }
+    }
+
+    /// `against "BASE"`: the tree the resolver finds for it.
+    fn against(&mut self, base: &Node<String>) -> Option<Against> {
+        match self.context.resolver.base_tree(&base.node) {
+            Ok(tree) => Some(Against {
+                written: base.node.clone(),
+                tree,
+            }),
+            Err(reason) => {
+                self.error(base.span, Code::UnknownBase, reason).set_help(
+                    "name a git revision (branch, tag or commit) of the repository holding this \
+                     file, or a directory relative to it"
+                        .into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// What a gain is of: a role (`clusterrole:NAME`, `role:NS/NAME`) or an access.
+    fn gain_target(&mut self, target: &Node<ast::GainTarget>) -> Option<GainTarget> {
+        match &target.node {
+            ast::GainTarget::Access(access) => self.access(access, false).map(GainTarget::Access),
+            ast::GainTarget::Role(prefixed) => {
+                let expr = Node::new(ast::SubjectExpr::Prefixed(prefixed.clone()), target.span);
+                if !matches!(prefixed.prefix.node.as_str(), "clusterrole" | "role") {
+                    self.error(
+                        prefixed.prefix.span,
+                        Code::InvalidRole,
+                        format!("`{}` is not a role", self.source.slice(target.span)),
+                    )
+                    .set_help(
+                        "a gain is of an access (e.g. get secrets in kube-system) or of a role: \
+                         clusterrole:NAME or role:NAMESPACE/NAME"
+                            .into(),
+                    );
+                    return None;
+                }
+                match self.escalation_target(&expr)? {
+                    EscalationTarget::ClusterRole(name) => Some(GainTarget::ClusterRole(name)),
+                    EscalationTarget::Role { namespace, name } => {
+                        Some(GainTarget::Role { namespace, name })
+                    }
+                    EscalationTarget::Principal(_) => None,
+                }
             }
         }
     }
