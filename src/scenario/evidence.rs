@@ -102,6 +102,6 @@ pub enum ShowReport {
     Diff {
         base: Arc<RbacIndex>,
         head: Arc<RbacIndex>,
-        changes: Changes,
+        changes: Box<Changes>,
     },
 }

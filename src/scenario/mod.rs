@@ -442,7 +442,7 @@ fn run_scenario(
                         (Show::Diff, Some(base)) => Ok(ShowReport::Diff {
                             base: base.rbac.clone(),
                             head: job.state.rbac.clone(),
-                            changes: diff(base, &job.state, &assess),
+                            changes: Box::new(diff(base, &job.state, &assess)),
                         }),
                         _ => eval::show(show, &job.state, &chain, &assess),
                     };
