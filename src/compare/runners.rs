@@ -6,14 +6,15 @@
 //! know it, or where one state defines it with a Namespace object (a namespace added or
 //! removed): one that a state merely mentions (in a binding) is not made up in the other.
 
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::escalate::admission::admits;
 use crate::escalate::who_can_run::{RunGrant, considered_namespaces, who_can_run};
 use crate::index::Indexed;
 use crate::model::identity::split_service_account_user;
 use crate::pss::Level;
 use crate::pss::admission::Admission;
+use crate::pss::assess::namespace_labels;
 use crate::rbac::who_can::is_system;
 
 /// One subject's change in one namespace.
@@ -77,26 +78,25 @@ fn least_strict_levels(
     indexed: &Indexed,
     admission: &Admission,
 ) -> BTreeMap<(String, String), (Level, Vec<RunGrant>)> {
+    // Who can create pods in a namespace does not depend on the level, and a namespace that
+    // admits a level admits every stricter one: one answer for the strictest level, and each
+    // namespace's least strict admitted level, give every subject's.
+    let labels = namespace_labels(indexed.cluster());
     let mut out = BTreeMap::new();
-    for level in Level::ALL {
-        for ns in who_can_run(&indexed.rbac, admission, level, None).namespaces {
-            for runner in ns.runners {
-                let key = (ns.namespace.clone(), holder(&runner.subject));
-                match out.entry(key) {
-                    Entry::Vacant(e) => {
-                        e.insert((level, runner.via));
-                    }
-                    // The same holder written both ways: its grants together.
-                    Entry::Occupied(mut e) if e.get().0 == level => {
-                        let via = &mut e.get_mut().1;
-                        via.extend(runner.via);
-                        via.sort();
-                        via.dedup();
-                    }
-                    // Levels come least strict first: the first one found stays.
-                    Entry::Occupied(_) => {}
-                }
-            }
+    for ns in who_can_run(&indexed.rbac, admission, Level::Restricted, None).namespaces {
+        let Some(level) = Level::ALL.into_iter().find(|level| {
+            admits(admission, &ns.namespace, labels.get(&ns.namespace), *level).is_some()
+        }) else {
+            continue;
+        };
+        for runner in ns.runners {
+            let via = out
+                .entry((ns.namespace.clone(), holder(&runner.subject)))
+                .or_insert_with(|| (level, Vec::new()));
+            // The same holder written both ways: its grants together.
+            via.1.extend(runner.via);
+            via.1.sort();
+            via.1.dedup();
         }
     }
     out
