@@ -239,14 +239,20 @@ pub(crate) fn parse_whole(
             .max(1);
         let end = chunks[i + run - 1].1;
         let piece = text.get(start..end).unwrap_or("");
+        let lines_before = to_u32(first_line - 1);
+        let whole = || {
+            parse_documents(piece, base_offset + start, 0, &options).map_err(|mut err| {
+                err.line += lines_before;
+                err
+            })
+        };
         let docs = match &layouts[i] {
             Some(layout) => match list::parse(piece, layout, base_offset + start, text.len()) {
                 Some(doc) => vec![doc],
-                None => parse_documents(piece, base_offset + start, 0, &options)?,
+                None => whole()?,
             },
-            None => parse_documents(piece, base_offset + start, 0, &options)?,
+            None => whole()?,
         };
-        let lines_before = to_u32(first_line - 1);
         let mut last = None;
         for mut doc in docs {
             doc.index += next_index;

@@ -54,7 +54,11 @@ impl Layout {
     /// The layout of `doc` (the text of one document, from its `---` line if it has one), or
     /// `None` when its items cannot be told apart with certainty.
     pub(crate) fn find(doc: &str) -> Option<Layout> {
-        if doc.contains(['\r']) || has_mixed_case_boolean(doc) || may_hold_anchor_or_alias(doc) {
+        if !may_hold_list(doc)
+            || doc.contains('\r')
+            || has_mixed_case_boolean(doc)
+            || may_hold_anchor_or_alias(doc)
+        {
             return None;
         }
         let mut lines = Vec::new();
