@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::DocumentSpans;
-use super::yaml::RawDocument;
+use super::yaml::{ItemText, RawDocument};
 use crate::model::{Cluster, CustomResource, Located, Origin, Workload, WorkloadKind};
 use crate::source::{Diagnostic, FieldPath, PathSegment};
 
@@ -49,8 +49,17 @@ impl FileContext<'_> {
 
     /// The positions of the fields of the document of `origin`, parsed on the first lookup
     /// and kept in `spans` for the others (every object of one document shares them).
-    fn spans<'s>(&self, spans: &'s OnceCell<DocumentSpans>, origin: &Origin) -> &'s DocumentSpans {
-        spans.get_or_init(|| DocumentSpans::parse(self.text, origin))
+    /// `within` is the item's own text for an item of a List parsed apart.
+    fn spans<'s>(
+        &self,
+        spans: &'s OnceCell<DocumentSpans>,
+        origin: &Origin,
+        within: Option<&ItemText>,
+    ) -> &'s DocumentSpans {
+        spans.get_or_init(|| match within {
+            Some(item) => DocumentSpans::parse_item(self.text, item),
+            None => DocumentSpans::parse(self.text, origin),
+        })
     }
 
     fn document_text(&self, origin: &Origin) -> &str {
@@ -202,18 +211,75 @@ const CLUSTER_SCOPED_KINDS: &[&str] = &[
     "VolumeAttachment",
 ];
 
-/// Decodes one document (and, for a List, each of its items) into `cluster`. For a List,
-/// returns the field positions parsed to place its items, for the reports to reuse.
+/// One thing to decode: a document, or one item of a List whose items were parsed apart
+/// (then decoded on their own, in parallel, as documents are).
+pub(crate) struct Unit {
+    /// The document; for an item, its value is the item's.
+    doc: RawDocument,
+    /// The item's index in the List's `items` and where it is written.
+    item: Option<(u32, ItemText)>,
+}
+
+/// The units of `doc`: itself, or each of its items when they were parsed apart, in order.
+/// For such a List, also returns where its items are written (for the reports).
+pub(crate) fn units(mut doc: RawDocument, out: &mut Vec<Unit>) -> Option<Arc<[ItemText]>> {
+    let texts = doc.items.take();
+    let items = match (&texts, &mut doc.value) {
+        (Some(texts), Value::Object(map)) => match map.remove("items") {
+            Some(Value::Array(items)) if items.len() == texts.len() => Some(items),
+            Some(other) => {
+                map.insert("items".to_string(), other);
+                None
+            }
+            None => None,
+        },
+        _ => None,
+    };
+    let (Some(texts), Some(items)) = (texts, items) else {
+        out.push(Unit { doc, item: None });
+        return None;
+    };
+    for (i, (value, at)) in items.into_iter().zip(&texts).enumerate() {
+        let item_doc = RawDocument {
+            value,
+            index: doc.index,
+            line: doc.line,
+            column: doc.column,
+            offset: doc.offset,
+            offset_line: doc.offset_line,
+            items: None,
+        };
+        out.push(Unit {
+            doc: item_doc,
+            item: Some((u32::try_from(i).unwrap_or(u32::MAX), *at)),
+        });
+    }
+    Some(texts.into())
+}
+
+impl Unit {
+    /// The byte offset of the unit's document.
+    pub(crate) fn offset(&self) -> usize {
+        self.doc.offset
+    }
+}
+
+/// Decodes one unit (and, for a List, each of its items) into `cluster`. For a List read
+/// whole, returns the field positions parsed to place its items, for the reports to reuse.
 pub(crate) fn decode_document(
     ctx: &FileContext<'_>,
-    mut doc: RawDocument,
+    unit: Unit,
     cluster: &mut Cluster,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<DocumentSpans> {
+    let Unit { mut doc, item } = unit;
     let value = std::mem::take(&mut doc.value);
-    // Field positions are found by parsing the document again, once, and only if needed.
+    let within = item.map(|(_, at)| at);
+    let within = within.as_ref();
+    // Field positions are found by parsing the document (or the item) again, once, and only
+    // if needed.
     let spans = OnceCell::new();
-    let mut lists = vec![(value, Vec::new())];
+    let mut lists = vec![(value, item.map(|(i, _)| vec![i]).unwrap_or_default())];
     let mut is_list = false;
     // Lists are flattened depth first, items in order, as kubectl's FlattenListVisitor does:
     // a List inside a List is a List too.
@@ -224,12 +290,17 @@ pub(crate) fn decode_document(
             doc.line,
             doc.column,
         );
-        if !path.is_empty() {
-            let here = ctx
-                .spans(&spans, &origin)
-                .locate(&origin, &FieldPath::default());
-            origin.line = here.line;
-            origin.column = here.column;
+        match within {
+            // The item's own position, found while parsing it.
+            Some(at) if path.len() == 1 => (origin.line, origin.column) = (at.line, at.column),
+            _ if !path.is_empty() => {
+                let here = ctx
+                    .spans(&spans, &origin, within)
+                    .locate(&origin, &FieldPath::default());
+                origin.line = here.line;
+                origin.column = here.column;
+            }
+            _ => {}
         }
         match list_items(value) {
             Ok(items) => {
@@ -242,16 +313,16 @@ pub(crate) fn decode_document(
                 lists.extend(nested);
             }
             Err(ListError::NotAList(value)) => {
-                decode_object(ctx, &spans, value, origin, cluster, diagnostics)
+                decode_object(ctx, &spans, within, value, origin, cluster, diagnostics)
             }
             Err(ListError::ItemsNotASequence(found)) => diagnostics.push(Diagnostic::error(
-                ctx.spans(&spans, &origin)
+                ctx.spans(&spans, &origin, within)
                     .locate(&origin, &FieldPath::default().key("items")),
                 format!("the items of a List must be a sequence, found {found}"),
             )),
         }
     }
-    spans.into_inner().filter(|_| is_list)
+    spans.into_inner().filter(|_| is_list && within.is_none())
 }
 
 enum ListError {
@@ -282,6 +353,7 @@ fn list_items(value: Value) -> Result<Vec<Value>, ListError> {
 fn decode_object(
     ctx: &FileContext<'_>,
     spans: &OnceCell<DocumentSpans>,
+    within: Option<&ItemText>,
     mut value: Value,
     origin: Origin,
     cluster: &mut Cluster,
@@ -340,7 +412,7 @@ fn decode_object(
         if let Some(meant) = kind_in_other_case(&kind) {
             // The apiserver has no kind of that spelling: it refuses the object.
             diagnostics.push(Diagnostic::error(
-                ctx.spans(spans, &origin)
+                ctx.spans(spans, &origin, within)
                     .locate(&origin, &FieldPath::default().key("kind")),
                 format!(
                     "no matches for kind {kind:?} in version {api_version:?}; kinds are case-sensitive: did you mean `{meant}`?"
@@ -383,7 +455,7 @@ fn decode_object(
         // a kubeconfig say.)
         let path = FieldPath::default().key("metadata");
         diagnostics.push(Diagnostic::error(
-            ctx.spans(spans, &origin).locate_key(&origin, &path),
+            ctx.spans(spans, &origin, within).locate_key(&origin, &path),
             format!("{kind}: metadata.name: Required value: name or generateName is required"),
         ));
         return;
@@ -425,6 +497,7 @@ fn decode_object(
     let mut decoder = Decoder {
         ctx,
         spans,
+        within,
         origin: &decoding_origin,
         diagnostics,
     };
@@ -601,6 +674,7 @@ fn helm_hint(ctx: &FileContext<'_>, origin: &Origin) -> &'static str {
 struct Decoder<'a, 'b> {
     ctx: &'a FileContext<'a>,
     spans: &'a OnceCell<DocumentSpans>,
+    within: Option<&'a ItemText>,
     origin: &'a Origin,
     diagnostics: &'b mut Vec<Diagnostic>,
 }
@@ -619,7 +693,7 @@ impl Decoder<'_, '_> {
         for path in unknown {
             let location = self
                 .ctx
-                .spans(self.spans, self.origin)
+                .spans(self.spans, self.origin, self.within)
                 .locate_key(self.origin, &path);
             self.diagnostics.push(Diagnostic::warning(
                 location,
@@ -632,7 +706,7 @@ impl Decoder<'_, '_> {
                 let path = FieldPath::parse(&track.path().to_string());
                 let location = self
                     .ctx
-                    .spans(self.spans, self.origin)
+                    .spans(self.spans, self.origin, self.within)
                     .locate(self.origin, &path);
                 let hint = helm_hint(self.ctx, self.origin);
                 let message = if path.0.is_empty() {

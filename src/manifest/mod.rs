@@ -102,6 +102,9 @@ pub struct Sources {
     /// The field positions of documents holding a `List`, parsed once for all their items:
     /// re-parsing the whole List for each item would make a List quadratic.
     lists: Arc<Mutex<HashMap<DocumentKey, Arc<OnceLock<DocumentSpans>>>>>,
+    /// Where each item of the Lists whose items were parsed apart is written: their fields
+    /// are found by parsing the item's own text, as a document's are.
+    list_items: HashMap<DocumentKey, Arc<[yaml::ItemText]>>,
 }
 
 /// A document of a file: the file's name and the byte offset of the document's text.
@@ -132,15 +135,27 @@ impl Sources {
     /// once for all the lookups that follow.
     pub fn spans(&self, origin: &Origin) -> DocumentSpans {
         let Some(text) = self.text(&origin.file) else {
-            return DocumentSpans { tree: None };
+            return DocumentSpans {
+                tree: None,
+                within_item: false,
+            };
         };
-        if origin.item.is_none() {
+        let Some(item) = origin.item.as_deref() else {
             return DocumentSpans::parse(text, origin);
+        };
+        let key = (origin.file.clone(), origin.offset);
+        if let Some(items) = self.list_items.get(&key) {
+            return match item.first().and_then(|&i| items.get(i as usize)) {
+                Some(at) => DocumentSpans::parse_item(text, at),
+                None => DocumentSpans {
+                    tree: None,
+                    within_item: false,
+                },
+            };
         }
         let cell = {
             // A poisoned lock only means another thread panicked; the map is still sound.
             let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
-            let key = (origin.file.clone(), origin.offset);
             lists.entry(key).or_default().clone()
         };
         cell.get_or_init(|| DocumentSpans::parse(text, origin))
@@ -149,6 +164,7 @@ impl Sources {
 
     pub fn merge(&mut self, other: Sources) {
         self.texts.extend(other.texts);
+        self.list_items.extend(other.list_items);
         if Arc::ptr_eq(&self.lists, &other.lists) {
             return;
         }
@@ -159,6 +175,14 @@ impl Sources {
 
     /// Keeps the positions the loader parsed for the Lists of `file` (by document offset), so
     /// that reports locating the fields of their items do not parse the Lists again.
+    /// Keeps where the items of the Lists of `file` parsed apart are written (by document
+    /// offset).
+    fn keep_list_items(&mut self, file: &Arc<str>, items: Vec<(usize, Arc<[yaml::ItemText]>)>) {
+        for (offset, texts) in items {
+            self.list_items.insert((file.clone(), offset), texts);
+        }
+    }
+
     fn keep_list_spans(&self, file: &Arc<str>, spans: Vec<(usize, DocumentSpans)>) {
         let mut lists = self.lists.lock().unwrap_or_else(|e| e.into_inner());
         for (offset, parsed) in spans {
@@ -174,6 +198,9 @@ impl Sources {
 #[derive(Clone)]
 pub struct DocumentSpans {
     tree: Option<Arc<yaml::SpanTree>>,
+    /// The tree is of one List item's own text (a sequence of that item), not of the whole
+    /// document.
+    within_item: bool,
 }
 
 impl std::fmt::Debug for DocumentSpans {
@@ -189,6 +216,15 @@ impl DocumentSpans {
     pub fn parse(text: &str, origin: &Origin) -> DocumentSpans {
         DocumentSpans {
             tree: yaml::SpanTree::parse(text, origin.offset, origin.offset_line).map(Arc::new),
+            within_item: false,
+        }
+    }
+
+    /// Parses the text of the List item at `item` out of its file's `text`.
+    pub(crate) fn parse_item(text: &str, item: &yaml::ItemText) -> DocumentSpans {
+        DocumentSpans {
+            tree: yaml::SpanTree::parse_item(text, item).map(Arc::new),
+            within_item: true,
         }
     }
 
@@ -196,7 +232,7 @@ impl DocumentSpans {
     /// written; the object's own position when the field is absent from the manifest.
     pub fn locate(&self, origin: &Origin, path: &FieldPath) -> Location {
         let (line, column) = match &self.tree {
-            Some(tree) => tree.locate(&full_path(origin, path)),
+            Some(tree) => tree.locate(&self.full_path(origin, path)),
             None => (origin.line, origin.column),
         };
         Location::new(origin.file.clone(), line, column)
@@ -205,20 +241,34 @@ impl DocumentSpans {
     /// The line of the field at `path`, or `None` when the field is not in the manifest.
     pub fn line_of(&self, origin: &Origin, path: &FieldPath) -> Option<u32> {
         let tree = self.tree.as_ref()?;
-        tree.locate_exact(&full_path(origin, path))
+        tree.locate_exact(&self.full_path(origin, path))
             .map(|(line, _)| line)
     }
 
     /// Where the key of the field at `path` is written (for fields that should not be there).
     pub fn locate_key(&self, origin: &Origin, path: &FieldPath) -> Location {
         let (line, column) = match &self.tree {
-            Some(tree) => tree.locate_key(&full_path(origin, path)),
+            Some(tree) => tree.locate_key(&self.full_path(origin, path)),
             None => (origin.line, origin.column),
         };
         Location::new(origin.file.clone(), line, column)
     }
+
+    /// The path in the tree to the field at `path` of the object at `origin`.
+    fn full_path(&self, origin: &Origin, path: &FieldPath) -> Vec<PathSegment> {
+        let mut full: Vec<PathSegment> = match self.within_item {
+            // The item is the tree's only entry; what follows is inside it.
+            true => std::iter::once(PathSegment::Index(0))
+                .chain(origin.item_path().skip(2))
+                .collect(),
+            false => origin.item_path().collect(),
+        };
+        full.extend(path.0.iter().cloned());
+        full
+    }
 }
 
+#[cfg(test)]
 fn full_path(origin: &Origin, path: &FieldPath) -> Vec<PathSegment> {
     let mut full: Vec<PathSegment> = origin.item_path().collect();
     full.extend(path.0.iter().cloned());
@@ -382,19 +432,26 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     // whole file never coexist; documents of a piece decode in parallel, and everything is
     // merged back in document order.
     let decode_piece = |documents: Vec<yaml::RawDocument>| -> DecodedPiece {
-        let decoded: Vec<DecodedPiece> = documents
+        let mut piece = DecodedPiece::default();
+        let mut units = Vec::with_capacity(documents.len());
+        for doc in documents {
+            let offset = doc.offset;
+            if let Some(items) = decode::units(doc, &mut units) {
+                piece.list_items.push((offset, items));
+            }
+        }
+        let decoded: Vec<DecodedPiece> = units
             .into_par_iter()
             .with_min_len(64)
-            .map(|doc| {
+            .map(|unit| {
                 let mut one = DecodedPiece::default();
-                let offset = doc.offset;
+                let offset = unit.offset();
                 let spans =
-                    decode::decode_document(&ctx, doc, &mut one.cluster, &mut one.diagnostics);
+                    decode::decode_document(&ctx, unit, &mut one.cluster, &mut one.diagnostics);
                 one.list_spans.extend(spans.map(|s| (offset, s)));
                 one
             })
             .collect();
-        let mut piece = DecodedPiece::default();
         for one in decoded {
             piece.cluster.extend(one.cluster);
             piece.diagnostics.extend(one.diagnostics);
@@ -421,12 +478,15 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     }
     let mut cluster = Cluster::default();
     let mut list_spans = Vec::new();
+    let mut list_items = Vec::new();
     for piece in pieces {
         let DecodedPiece {
             cluster: mut part,
             diagnostics: found,
             list_spans: spans,
+            list_items: items,
         } = piece.decoded;
+        list_items.extend(items);
         if piece.index_base > 0 {
             shift_documents(&mut part, piece.index_base);
         }
@@ -437,6 +497,7 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     let mut sources = Sources::default();
     sources.insert(name.clone(), text);
     sources.keep_list_spans(&name, list_spans);
+    sources.keep_list_items(&name, list_items);
     Loaded {
         cluster,
         diagnostics,
@@ -453,6 +514,8 @@ struct DecodedPiece {
     diagnostics: Vec<Diagnostic>,
     /// The field positions parsed for each List, by the byte offset of its document.
     list_spans: Vec<(usize, DocumentSpans)>,
+    /// Where the items of each List parsed apart are written, by its document's offset.
+    list_items: Vec<(usize, Arc<[yaml::ItemText]>)>,
 }
 
 /// Adds `by` to the document index of every object of `cluster` (decoded from a piece whose
@@ -520,6 +583,7 @@ where
                             column,
                             offset: start,
                             offset_line,
+                            items: None,
                         });
                     }
                     index += 1;
@@ -618,11 +682,12 @@ mod tests {
     use super::*;
     use crate::generate::{Format, Shape, cluster_text};
 
-    /// A List's field positions are parsed once, while loading, and every item's lookups share
-    /// them: re-parsing the List per item made reports on a List quadratic.
+    /// A List read whole (here its items are a flow sequence, which is never cut) has its
+    /// field positions parsed once, while loading, and every item's lookups share them:
+    /// re-parsing the List per item made reports on a List quadratic.
     #[test]
     fn the_items_of_a_list_share_the_positions_parsed_while_loading() {
-        let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: a, namespace: x}}\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: b, namespace: x}}\n";
+        let text = "apiVersion: v1\nkind: List\nitems: [\n {apiVersion: v1, kind: ServiceAccount, metadata: {name: a, namespace: x}},\n {apiVersion: v1, kind: ServiceAccount, metadata: {name: b, namespace: x}}]\n";
         let loaded = load_str("list.yaml", text, &LoadOptions::default());
         let [a, b] = [0, 1].map(|i| loaded.cluster.service_accounts[i].origin.clone());
         let key = (a.file.clone(), a.offset);
@@ -646,6 +711,53 @@ mod tests {
                 .line,
             5
         );
+    }
+
+    /// The items of a List whose items were parsed apart are placed, and their fields found,
+    /// where a parse of the whole List places them.
+    #[test]
+    fn the_items_of_a_list_parsed_apart_are_where_the_whole_list_puts_them() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ServiceAccount, metadata: {name: a, namespace: x}}\n# between\n-\n  apiVersion: v1\n  kind: ServiceAccount\n  metadata: {name: b, namespace: x, labels: {k: v}}\nmetadata: {}\n";
+        let loaded = load_str("list.yaml", text, &LoadOptions::default());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        assert!(
+            loaded.sources.lists.lock().unwrap().is_empty(),
+            "no whole parse"
+        );
+        let whole = yaml::SpanTree::parse(text, 0, 0).unwrap();
+        let paths = [
+            "",
+            "metadata.name",
+            "metadata.labels.k",
+            "kind",
+            "spec.absent",
+        ];
+        for (i, account) in loaded.cluster.service_accounts.iter().enumerate() {
+            let origin = &account.origin;
+            assert_eq!(origin.item.as_deref(), Some(&[i as u32][..]));
+            let spans = loaded.sources.spans(origin);
+            assert!(spans.within_item);
+            for path in paths {
+                let path = FieldPath::parse(path);
+                let full = full_path(origin, &path);
+                let (line, column) = whole.locate(&full);
+                assert_eq!(
+                    spans.locate(origin, &path),
+                    Location::new(origin.file.clone(), line, column),
+                    "{i} {path}"
+                );
+                assert_eq!(
+                    spans.line_of(origin, &path),
+                    whole.locate_exact(&full).map(|(l, _)| l)
+                );
+                assert_eq!(
+                    spans.locate_key(origin, &path).line,
+                    whole.locate_key(&full).0
+                );
+            }
+            let root = full_path(origin, &FieldPath::default());
+            assert_eq!((origin.line, origin.column), whole.locate(&root));
+        }
     }
 
     /// Every object's origin, in the order of the documents.

@@ -15,6 +15,10 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 
 use crate::source::PathSegment;
 
+mod list;
+
+pub use list::ItemText;
+
 /// One document of a stream: its value and where its root node starts.
 #[derive(Debug)]
 pub struct RawDocument {
@@ -27,6 +31,21 @@ pub struct RawDocument {
     pub offset: usize,
     /// How many lines of the file come before `offset`.
     pub offset_line: u32,
+    /// For a List whose items were parsed apart, where each item of `items` is written.
+    pub items: Option<Vec<ItemText>>,
+}
+
+impl RawDocument {
+    /// Moves every line of the document down by `lines` (for a piece parsed from the middle of
+    /// its file).
+    fn shift_lines(&mut self, lines: u32) {
+        self.line += lines;
+        self.offset_line += lines;
+        for item in self.items.iter_mut().flatten() {
+            item.line += lines;
+            item.offset_line += lines;
+        }
+    }
 }
 
 /// A syntax error with its 1-based position.
@@ -165,8 +184,7 @@ where
             };
             // Lines of the piece are relative to it; shift them by the lines before it.
             for (index, doc) in stream.documents.iter_mut().enumerate() {
-                doc.line += lines_before;
-                doc.offset_line += lines_before;
+                doc.shift_lines(lines_before);
                 doc.index = to_u32(index);
             }
             for err in &mut stream.errors {
@@ -188,13 +206,75 @@ where
     parsed
 }
 
+/// Parses every document of `text` (a stream, or a piece of one that starts at byte
+/// `base_offset` of its file); the first is numbered `first_index`. A List document whose
+/// items can be told apart from its text has them parsed apart and in parallel
+/// ([`list`]), exactly as the whole would parse; every other document is parsed as before.
 pub(crate) fn parse_whole(
     text: &str,
     base_offset: usize,
     first_index: u32,
 ) -> Result<Vec<RawDocument>, SyntaxError> {
+    let options = options(text.len());
+    let chunks = match list::may_hold_list(text) {
+        true => document_chunks(text),
+        false => Vec::new(),
+    };
+    let layouts: Vec<Option<list::Layout>> = chunks
+        .iter()
+        .map(|&(start, end, _)| text.get(start..end).and_then(list::Layout::find))
+        .collect();
+    if layouts.iter().all(Option::is_none) {
+        return parse_documents(text, base_offset, first_index, &options);
+    }
+    let mut out = Vec::new();
+    let mut next_index = first_index;
+    let mut i = 0;
+    while let Some(&(start, _, first_line)) = chunks.get(i) {
+        // A run of documents that are not split Lists is parsed in one go.
+        let run = layouts[i..]
+            .iter()
+            .take_while(|l| l.is_none())
+            .count()
+            .max(1);
+        let end = chunks[i + run - 1].1;
+        let piece = text.get(start..end).unwrap_or("");
+        let lines_before = to_u32(first_line - 1);
+        let whole = || {
+            parse_documents(piece, base_offset + start, 0, &options).map_err(|mut err| {
+                err.line += lines_before;
+                err
+            })
+        };
+        let docs = match &layouts[i] {
+            Some(layout) => match list::parse(piece, layout, base_offset + start, text.len()) {
+                Some(doc) => vec![doc],
+                None => whole()?,
+            },
+            None => whole()?,
+        };
+        let mut last = None;
+        for mut doc in docs {
+            doc.index += next_index;
+            last = Some(doc.index);
+            doc.shift_lines(lines_before);
+            out.push(doc);
+        }
+        next_index = last.map_or(next_index, |l| l + 1);
+        i += run;
+    }
+    Ok(out)
+}
+
+/// [`parse_whole`] without looking for Lists: one parse of all of `text`.
+fn parse_documents(
+    text: &str,
+    base_offset: usize,
+    first_index: u32,
+    options: &Options,
+) -> Result<Vec<RawDocument>, SyntaxError> {
     let docs: Vec<Spanned<JsonNode>> =
-        serde_saphyr::from_multiple_with_options(text, options(text.len()))
+        serde_saphyr::from_multiple_with_options(text, options.clone())
             .map_err(|e| syntax_error(&e))?;
     let starts = document_starts(text);
     let mixed_case = has_mixed_case_boolean(text);
@@ -239,6 +319,7 @@ pub(crate) fn parse_whole(
             column,
             offset: base_offset + offset,
             offset_line: to_u32(start_line - 1),
+            items: None,
         });
     }
     Ok(out)
@@ -318,6 +399,29 @@ fn parse_split(text: &str) -> ParsedStream {
 /// the piece; offsets become absolute).
 fn parse_split_at(text: &str, base: usize) -> ParsedStream {
     let mut stream = ParsedStream::default();
+    for (index, (start, end, first_line)) in document_chunks(text).into_iter().enumerate() {
+        let chunk = text.get(start..end).unwrap_or("");
+        let index = to_u32(index);
+        match parse_whole(chunk, base + start, index) {
+            Ok(docs) => {
+                for mut doc in docs {
+                    doc.index = index;
+                    doc.shift_lines(to_u32(first_line - 1));
+                    stream.documents.push(doc);
+                }
+            }
+            Err(mut err) => {
+                err.line += to_u32(first_line - 1);
+                stream.errors.push(err);
+            }
+        }
+    }
+    stream
+}
+
+/// The text of each document of `text` as (start, end, 1-based first line): cut before each
+/// `---` marker and after each `...` marker.
+fn document_chunks(text: &str) -> Vec<(usize, usize, usize)> {
     let mut chunk_start = 0;
     let mut chunk_line = 1usize;
     let mut line_no = 0usize;
@@ -339,25 +443,7 @@ fn parse_split_at(text: &str, base: usize) -> ParsedStream {
         }
     }
     chunks.push((chunk_start, text.len(), chunk_line));
-    for (index, (start, end, first_line)) in chunks.into_iter().enumerate() {
-        let chunk = text.get(start..end).unwrap_or("");
-        let index = to_u32(index);
-        match parse_whole(chunk, base + start, index) {
-            Ok(docs) => {
-                for mut doc in docs {
-                    doc.index = index;
-                    doc.line += to_u32(first_line - 1);
-                    doc.offset_line += to_u32(first_line - 1);
-                    stream.documents.push(doc);
-                }
-            }
-            Err(mut err) => {
-                err.line += to_u32(first_line - 1);
-                stream.errors.push(err);
-            }
-        }
-    }
-    stream
+    chunks
 }
 
 fn syntax_error(err: &serde_saphyr::Error) -> SyntaxError {
@@ -722,6 +808,18 @@ impl SpanTree {
         let root: SpanNode =
             serde_saphyr::from_str_with_options(doc_text, options(doc_text.len())).ok()?;
         Some(SpanTree { root, offset_line })
+    }
+
+    /// Parses the text of one List item alone (see [`ItemText`]): a sequence of that one item,
+    /// found at index 0.
+    pub fn parse_item(text: &str, item: &ItemText) -> Option<SpanTree> {
+        let item_text = text.get(item.start..item.end)?;
+        let root: SpanNode =
+            serde_saphyr::from_str_with_options(item_text, options(item_text.len())).ok()?;
+        Some(SpanTree {
+            root,
+            offset_line: item.offset_line,
+        })
     }
 
     /// The 1-based (line, column) of the node at `path`, or of its deepest ancestor present in
