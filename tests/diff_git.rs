@@ -1,27 +1,11 @@
 //! `kubesim diff BASE HEAD` over two commits of a temporary git repository (read through git,
 //! the working tree untouched), over two directories, and its exit codes and formats.
 
-use crate::util::kubesim;
+use crate::util::{git, kubesim};
 use std::path::Path;
-use std::process::Command as Process;
 
 const BASE: &str = "tests/data/escalate/diff-base.yaml";
 const HEAD: &str = "tests/data/escalate/multi-hop.yaml";
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Process::new("git")
-        .args([
-            "-c",
-            "user.name=kubesim",
-            "-c",
-            "user.email=kubesim@example.com",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
 
 fn data(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()

@@ -3,9 +3,8 @@
 //! state: who gains an access or every permission of a role, with the grants of `kubesim
 //! diff`, and workloads that drop below a Pod Security level.
 
-use crate::util::kubesim;
+use crate::util::{git, kubesim};
 use std::path::Path;
-use std::process::Command as Process;
 
 const REVIEW: &str = "tests/data/diff-language/head/review.ksim";
 
@@ -29,21 +28,6 @@ fn root() -> &'static Path {
 
 fn data(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Process::new("git")
-        .args([
-            "-c",
-            "user.name=kubesim",
-            "-c",
-            "user.email=kubesim@example.com",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 #[test]

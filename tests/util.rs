@@ -94,3 +94,19 @@ pub fn assert_valid_sarif(sarif: &serde_json::Value) {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+/// Runs `git ARGS` in `dir` as a test author, which must succeed.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=kubesim",
+            "-c",
+            "user.email=kubesim@example.com",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}

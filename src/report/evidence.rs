@@ -56,23 +56,7 @@ pub fn statement_lines(evidence: &Evidence) -> Vec<String> {
             listed: false,
         } => vec![format!("{subject} is allowed but not listed")],
         Evidence::NotAllowed(p) => vec![format!("{} is not allowed", pattern_text(p))],
-        Evidence::PodSecurity { assessment, wanted } => {
-            let mut out = vec![format!(
-                "{} ({}:{}) meets {}",
-                assessment.display_name(),
-                assessment.file,
-                assessment.line,
-                assessment.level
-            )];
-            for v in failing(assessment, *wanted) {
-                out.push(format!(
-                    "  {} {}: {} ({})",
-                    v.level, v.check, v.reason, v.detail
-                ));
-                out.extend(places(v).map(|p| format!("    {p}")));
-            }
-            out
-        }
+        Evidence::PodSecurity { assessment, wanted } => assessment_lines(assessment, *wanted, ""),
         Evidence::NoWorkload(selector) => {
             vec![format!("no workload matches {}", selector_text(selector))]
         }
@@ -132,23 +116,29 @@ pub fn statement_lines(evidence: &Evidence) -> Vec<String> {
                 Some(level) => format!("met {level} in the base"),
                 None => "new".to_string(),
             };
-            let mut out = vec![format!(
-                "{} ({}:{}) meets {}, {was}",
-                assessment.display_name(),
-                assessment.file,
-                assessment.line,
-                assessment.level
-            )];
-            for v in failing(assessment, *wanted) {
-                out.push(format!(
-                    "  {} {}: {} ({})",
-                    v.level, v.check, v.reason, v.detail
-                ));
-                out.extend(places(v).map(|p| format!("    {p}")));
-            }
-            out
+            assessment_lines(assessment, *wanted, &format!(", {was}"))
         }
     }
+}
+
+/// A workload's level (`NAME (FILE:LINE) meets LEVEL` and `then`) and, indented below, each
+/// check of level `wanted` it fails with the fields' places.
+fn assessment_lines(assessment: &WorkloadAssessment, wanted: Level, then: &str) -> Vec<String> {
+    let mut out = vec![format!(
+        "{} ({}:{}) meets {}{then}",
+        assessment.display_name(),
+        assessment.file,
+        assessment.line,
+        assessment.level
+    )];
+    for v in failing(assessment, wanted) {
+        out.push(format!(
+            "  {} {}: {} ({})",
+            v.level, v.check, v.reason, v.detail
+        ));
+        out.extend(places(v).map(|p| format!("    {p}")));
+    }
+    out
 }
 
 /// The checks of level `wanted` that a workload fails.
