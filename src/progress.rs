@@ -10,6 +10,10 @@
 pub trait Progress: Sync {
     /// A stage of `total` units begins (`"loading"`, `"pod security"`, a scenario name).
     fn begin(&self, stage: &str, total: u64);
+    /// A stage measured in bytes begins: `total` bytes, counted off with `advance`.
+    fn begin_bytes(&self, stage: &str, total: u64) {
+        self.begin(stage, total);
+    }
     /// `units` more units of the current stage are done.
     fn advance(&self, units: u64);
     /// The current stage is over.

@@ -72,3 +72,64 @@ fn no_bar_when_stderr_is_a_pipe() {
     assert!(!stderr.contains("loading"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
+
+/// Records what a load reports, stage by stage.
+#[derive(Default)]
+struct Recorder {
+    stages: std::sync::Mutex<Vec<(String, u64, bool)>>,
+    advances: std::sync::Mutex<Vec<u64>>,
+}
+
+impl kubesim::progress::Progress for Recorder {
+    fn begin(&self, stage: &str, total: u64) {
+        self.stages
+            .lock()
+            .unwrap()
+            .push((stage.into(), total, false));
+    }
+    fn begin_bytes(&self, stage: &str, total: u64) {
+        self.stages
+            .lock()
+            .unwrap()
+            .push((stage.into(), total, true));
+    }
+    fn advance(&self, units: u64) {
+        self.advances.lock().unwrap().push(units);
+    }
+    fn end(&self) {}
+}
+
+/// Loading counts bytes, not files: one large YAML or JSON file moves the stage piece by
+/// piece, and the pieces add up to exactly the bytes read (a byte order mark and a broken
+/// document included).
+#[test]
+fn loading_is_counted_in_bytes_so_one_large_file_moves_it() {
+    use kubesim::generate::{Format, Shape, cluster_text};
+    for format in [Format::Yaml, Format::Json] {
+        let text = cluster_text(&Shape::scaled(8_000), 1, format);
+        let small = "\u{feff}apiVersion: v1\nkind: Namespace\nmetadata: {name: [a}\n";
+        let files = vec![
+            (std::sync::Arc::from("big"), Ok(text.clone().into_bytes())),
+            (
+                std::sync::Arc::from("small.yaml"),
+                Ok(small.as_bytes().to_vec()),
+            ),
+        ];
+        let recorder = Recorder::default();
+        let loaded = kubesim::manifest::load_files_with_progress(
+            files,
+            &kubesim::manifest::LoadOptions::default(),
+            &recorder,
+        );
+        assert_eq!(loaded.diagnostics.len(), 1, "{:?}", loaded.diagnostics);
+        let total = (text.len() + small.len()) as u64;
+        assert_eq!(
+            *recorder.stages.lock().unwrap(),
+            [("loading".to_string(), total, true)]
+        );
+        let advances = recorder.advances.lock().unwrap();
+        assert_eq!(advances.iter().sum::<u64>(), total, "{format:?}");
+        let pieces_of_the_big_file = advances.iter().filter(|&&n| n > 100_000).count();
+        assert!(pieces_of_the_big_file >= 4, "{format:?}: {advances:?}");
+    }
+}

@@ -65,8 +65,14 @@ impl Default for TerminalBar {
     }
 }
 
-fn style() -> ProgressStyle {
-    ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} ({elapsed})")
+/// The bar of a stage counted in units, or in bytes (`12.5 MiB/363.0 MiB`).
+fn style(in_bytes: bool) -> ProgressStyle {
+    let template = if in_bytes {
+        "{msg:>14} [{bar:40}] {bytes}/{total_bytes} ({elapsed})"
+    } else {
+        "{msg:>14} [{bar:40}] {pos}/{len} ({elapsed})"
+    };
+    ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
 }
@@ -79,10 +85,10 @@ fn show(bar: &ProgressBar) {
     bar.enable_steady_tick(Duration::from_millis(200));
 }
 
-impl Progress for TerminalBar {
-    fn begin(&self, stage: &str, total: u64) {
+impl TerminalBar {
+    fn start(&self, stage: &str, total: u64, in_bytes: bool) {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
-            .with_style(style())
+            .with_style(style(in_bytes))
             .with_message(stage.to_string());
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(old) = current.replace(bar.clone()) {
@@ -105,6 +111,16 @@ impl Progress for TerminalBar {
                 show(live);
             }
         });
+    }
+}
+
+impl Progress for TerminalBar {
+    fn begin(&self, stage: &str, total: u64) {
+        self.start(stage, total, false);
+    }
+
+    fn begin_bytes(&self, stage: &str, total: u64) {
+        self.start(stage, total, true);
     }
 
     fn advance(&self, units: u64) {

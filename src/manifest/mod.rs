@@ -11,6 +11,7 @@ pub mod yaml;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -368,26 +369,27 @@ pub fn load_files(files: Vec<InputFile>, options: &LoadOptions) -> Loaded {
     load_files_with_progress(files, options, &Silent)
 }
 
-/// [`load_files`], counting the files parsed on `progress` (stage `"loading"`).
+/// [`load_files`], counting the bytes parsed on `progress` (stage `"loading"`, in bytes, so
+/// one large file moves it too).
 pub fn load_files_with_progress(
     files: Vec<InputFile>,
     options: &LoadOptions,
     progress: &dyn Progress,
 ) -> Loaded {
     let count = files.len();
-    progress.begin("loading", count as u64);
+    let total: usize = files
+        .iter()
+        .map(|(_, bytes)| bytes.as_ref().map_or(0, Vec::len))
+        .sum();
+    progress.begin_bytes("loading", total as u64);
     let parts: Vec<Loaded> = files
         .into_par_iter()
-        .map(|(name, bytes)| {
-            let part = match bytes {
-                Ok(bytes) => load_file(name, bytes, options),
-                Err(message) => Loaded {
-                    diagnostics: vec![Diagnostic::error(Location::new(name, 0, 0), message)],
-                    ..Loaded::default()
-                },
-            };
-            progress.advance(1);
-            part
+        .map(|(name, bytes)| match bytes {
+            Ok(bytes) => load_file(name, bytes, options, progress),
+            Err(message) => Loaded {
+                diagnostics: vec![Diagnostic::error(Location::new(name, 0, 0), message)],
+                ..Loaded::default()
+            },
         })
         .collect();
     progress.end();
@@ -403,7 +405,17 @@ pub fn load_files_with_progress(
     loaded
 }
 
-fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
+/// Loads one file, counting its bytes on `progress` as its pieces are decoded.
+fn load_file(
+    name: Arc<str>,
+    bytes: Vec<u8>,
+    options: &LoadOptions,
+    progress: &dyn Progress,
+) -> Loaded {
+    let file_bytes = bytes.len();
+    // What the pieces counted; the rest (a byte order mark, bytes replaced as invalid UTF-8)
+    // is counted when the file is done, so the stage ends exactly at its total.
+    let counted = AtomicUsize::new(0);
     let mut diagnostics = Vec::new();
     let text: String = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -431,7 +443,7 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
     // Each piece of the file is decoded as soon as it is parsed, so the parsed values of the
     // whole file never coexist; documents of a piece decode in parallel, and everything is
     // merged back in document order.
-    let decode_piece = |documents: Vec<yaml::RawDocument>| -> DecodedPiece {
+    let decode_piece = |documents: Vec<yaml::RawDocument>, bytes: usize| -> DecodedPiece {
         let mut piece = DecodedPiece::default();
         let mut units = Vec::with_capacity(documents.len());
         for doc in documents {
@@ -457,6 +469,8 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
             piece.diagnostics.extend(one.diagnostics);
             piece.list_spans.extend(one.list_spans);
         }
+        let before = counted.fetch_add(bytes, Ordering::Relaxed);
+        progress.advance(bytes.min(file_bytes.saturating_sub(before)) as u64);
         piece
     };
     let pieces = if is_json {
@@ -494,6 +508,7 @@ fn load_file(name: Arc<str>, bytes: Vec<u8>, options: &LoadOptions) -> Loaded {
         diagnostics.extend(found);
         list_spans.extend(spans);
     }
+    progress.advance(file_bytes.saturating_sub(counted.load(Ordering::Relaxed)) as u64);
     let mut sources = Sources::default();
     sources.insert(name.clone(), text);
     sources.keep_list_spans(&name, list_spans);
@@ -532,7 +547,7 @@ const JSON_BATCH_BYTES: usize = 1 << 19;
 /// JSON input bypasses YAML entirely; a file may hold several concatenated JSON values.
 fn parse_json(text: &str) -> yaml::ParsedStream {
     let mut stream = yaml::ParsedStream::default();
-    for piece in parse_json_with(text, |documents| documents) {
+    for piece in parse_json_with(text, |documents, _| documents) {
         stream.documents.extend(piece.decoded);
         stream.errors.extend(piece.errors);
     }
@@ -544,16 +559,16 @@ fn parse_json(text: &str) -> yaml::ParsedStream {
 /// Document indexes are those of the file.
 fn parse_json_with<R, F>(text: &str, decode: F) -> Vec<yaml::Piece<R>>
 where
-    F: Fn(Vec<yaml::RawDocument>) -> R,
+    F: Fn(Vec<yaml::RawDocument>, usize) -> R,
 {
     let mut pieces = Vec::new();
     let mut stream = yaml::ParsedStream::default();
     let mut batch_start = 0usize;
-    let flush = |stream: &mut yaml::ParsedStream, pieces: &mut Vec<yaml::Piece<R>>| {
+    let flush = |stream: &mut yaml::ParsedStream, pieces: &mut Vec<yaml::Piece<R>>, bytes| {
         let stream = std::mem::take(stream);
         pieces.push(yaml::Piece {
             kept: u32::try_from(stream.documents.len()).unwrap_or(u32::MAX),
-            decoded: decode(stream.documents),
+            decoded: decode(stream.documents, bytes),
             index_base: 0,
             errors: stream.errors,
         });
@@ -589,7 +604,7 @@ where
                     index += 1;
                     let end = base + iter.byte_offset();
                     if end - batch_start >= JSON_BATCH_BYTES {
-                        flush(&mut stream, &mut pieces);
+                        flush(&mut stream, &mut pieces, end - batch_start);
                         batch_start = end;
                     }
                 }
@@ -618,7 +633,11 @@ where
             }
         }
     }
-    flush(&mut stream, &mut pieces);
+    flush(
+        &mut stream,
+        &mut pieces,
+        text.len().saturating_sub(batch_start),
+    );
     pieces
 }
 

@@ -103,7 +103,7 @@ pub struct Piece<R> {
 /// documents are skipped, as kubectl skips them.
 pub fn parse_stream(text: &str) -> ParsedStream {
     let mut stream = ParsedStream::default();
-    for piece in parse_stream_with(text, |documents| documents) {
+    for piece in parse_stream_with(text, |documents, _| documents) {
         for mut doc in piece.decoded {
             doc.index += piece.index_base;
             stream.documents.push(doc);
@@ -115,13 +115,16 @@ pub fn parse_stream(text: &str) -> ParsedStream {
 
 /// [`parse_stream`] that hands the documents of each piece to `decode` as soon as the piece
 /// is parsed (in parallel for large streams), so the parsed values of a whole file never
-/// coexist. Lines and offsets are those of the file; document indexes are relative to the
-/// piece (see [`Piece::index_base`]). Pieces come back in file order.
+/// coexist. `decode` also gets how many bytes of `text` the piece covers (the pieces add up
+/// to the whole, for progress by bytes). Lines and offsets are those of the file; document
+/// indexes are relative to the piece (see [`Piece::index_base`]). Pieces come back in file
+/// order.
 pub fn parse_stream_with<R, F>(text: &str, decode: F) -> Vec<Piece<R>>
 where
     R: Send,
-    F: Fn(Vec<RawDocument>) -> R + Sync,
+    F: Fn(Vec<RawDocument>, usize) -> R + Sync,
 {
+    let whole = text.len();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() >= PARALLEL_CHUNK_BYTES * 2 {
         return parse_parallel(text, &decode);
@@ -135,7 +138,7 @@ where
     };
     vec![Piece {
         kept: to_u32(stream.documents.len()),
-        decoded: decode(stream.documents),
+        decoded: decode(stream.documents, whole),
         index_base: 0,
         errors: stream.errors,
     }]
@@ -151,7 +154,7 @@ pub(crate) const PARALLEL_CHUNK_BYTES: usize = 1 << 19;
 fn parse_parallel<R, F>(text: &str, decode: &F) -> Vec<Piece<R>>
 where
     R: Send,
-    F: Fn(Vec<RawDocument>) -> R + Sync,
+    F: Fn(Vec<RawDocument>, usize) -> R + Sync,
 {
     use rayon::prelude::*;
     // (start, end, lines of the file before start)
@@ -192,7 +195,7 @@ where
             }
             Piece {
                 kept: to_u32(stream.documents.len()),
-                decoded: decode(stream.documents),
+                decoded: decode(stream.documents, end - start),
                 index_base: 0,
                 errors: stream.errors,
             }
