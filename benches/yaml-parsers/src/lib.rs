@@ -56,34 +56,35 @@ pub fn serde_saphyr_value(text: &str) -> usize {
 
 /// serde_yaml (libyaml translated to Rust, `unsafe-libyaml`) into `serde_json::Value`.
 pub fn serde_yaml_value(text: &str) -> usize {
-    let mut documents = 0;
-    for document in serde_yaml::Deserializer::from_str(text) {
+    each_document(serde_yaml::Deserializer::from_str(text), |document| {
         Value::deserialize(document).expect("serde_yaml reads the document");
-        documents += 1;
-    }
-    documents
+    })
 }
 
 /// serde_yaml with every value ignored: libyaml's event parse and serde_yaml's event buffer,
 /// the floor of a libyaml-based reader.
 pub fn serde_yaml_ignored(text: &str) -> usize {
-    let mut documents = 0;
-    for document in serde_yaml::Deserializer::from_str(text) {
+    each_document(serde_yaml::Deserializer::from_str(text), |document| {
         IgnoredAny::deserialize(document).expect("serde_yaml reads the document");
-        documents += 1;
-    }
-    documents
+    })
 }
 
 /// yaml_serde (the YAML organization's serde_yaml fork over `libyaml-rs`) into
 /// `serde_json::Value`.
 pub fn yaml_serde_value(text: &str) -> usize {
-    let mut documents = 0;
-    for document in yaml_serde::Deserializer::from_str(text) {
+    each_document(yaml_serde::Deserializer::from_str(text), |document| {
         Value::deserialize(document).expect("yaml_serde reads the document");
-        documents += 1;
+    })
+}
+
+/// Reads every document a serde YAML stream yields; how many there were.
+fn each_document<D>(documents: impl IntoIterator<Item = D>, read: impl Fn(D)) -> usize {
+    let mut count = 0;
+    for document in documents {
+        read(document);
+        count += 1;
     }
-    documents
+    count
 }
 
 /// kubesim's own YAML reader: serde-saphyr with Kubernetes' YAML 1.1 rules, duplicate keys
