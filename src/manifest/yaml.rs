@@ -1,10 +1,12 @@
 //! YAML streams → JSON values, the way kubectl reads them (YAML 1.1 booleans, legacy octal,
 //! merge keys, duplicate keys rejected). The only module that touches the YAML parser.
 //!
-//! Parsing is two-level: the whole stream is parsed at once (fast path); when it has a syntax
-//! error the text is split at its document markers (`---` and `...`, on lines that may end
-//! in `\n`, `\r\n` or a lone `\r`) and each document is parsed alone, so one broken document
-//! does not hide the others. Field lines are found lazily by re-parsing one document
+//! Parsing is two-level: the whole stream is parsed at once; when it has a syntax error the
+//! text is split at its document markers (`---` and `...`, on lines that may end in `\n`,
+//! `\r\n` or a lone `\r`) and each document is parsed alone, so one broken document does not
+//! hide the others. Each parse first tries the event reader ([`events`]), which builds values
+//! straight from the parser's events for plain manifests, and falls back to serde-saphyr with
+//! kubesim's visitor (the full path) for the rest. Field lines are found lazily by re-parsing one document
 //! with a span on every node ([`locate`]), which keeps loading cheap.
 
 use std::fmt;
@@ -15,6 +17,7 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 
 use crate::source::PathSegment;
 
+mod events;
 mod list;
 
 pub use list::ItemText;
@@ -276,11 +279,55 @@ fn parse_documents(
     first_index: u32,
     options: &Options,
 ) -> Result<Vec<RawDocument>, SyntaxError> {
-    let docs: Vec<Spanned<JsonNode>> =
-        serde_saphyr::from_multiple_with_options(text, options.clone())
-            .map_err(|e| syntax_error(&e))?;
+    read_documents(text, base_offset, first_index, options, Path::Fast)
+}
+
+/// Which reader [`read_documents`] starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The event reader ([`events`]), falling back to the full one where it gives up.
+    Fast,
+    /// serde-saphyr with kubesim's visitor only.
+    Full,
+}
+
+fn read_documents(
+    text: &str,
+    base_offset: usize,
+    first_index: u32,
+    options: &Options,
+    path: Path,
+) -> Result<Vec<RawDocument>, SyntaxError> {
+    // The fast path reads the usual manifest exactly as the full path would; on anything
+    // beyond it, the full path reads the whole text and reports what it finds.
+    // (value, line, column) of each document's root; whether mixed-case booleans need
+    // restoring (the fast path resolves them itself).
+    let (docs, mixed_case): (Vec<(Value, u32, u32)>, bool) = match path {
+        Path::Fast => match events::parse(text, options) {
+            Some(docs) => (
+                docs.into_iter()
+                    .map(|d| (d.value, d.line, d.column))
+                    .collect(),
+                false,
+            ),
+            None => return read_documents(text, base_offset, first_index, options, Path::Full),
+        },
+        Path::Full => (
+            serde_saphyr::from_multiple_with_options::<Spanned<JsonNode>>(text, options.clone())
+                .map_err(|e| syntax_error(&e))?
+                .into_iter()
+                .map(|d| {
+                    (
+                        d.value.0,
+                        to_u32(d.referenced.line()),
+                        to_u32(d.referenced.column()),
+                    )
+                })
+                .collect(),
+            has_mixed_case_boolean(text),
+        ),
+    };
     let starts = document_starts(text);
-    let mixed_case = has_mixed_case_boolean(text);
     let line_starts: Vec<usize> = if mixed_case {
         std::iter::once(0)
             .chain(lines(text).scan(0, |end, line| {
@@ -292,10 +339,7 @@ fn parse_documents(
         Vec::new()
     };
     let mut out = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.into_iter().enumerate() {
-        let line = to_u32(doc.referenced.line());
-        let column = to_u32(doc.referenced.column());
-        let mut value = doc.value.0;
+    for (i, (mut value, line, column)) in docs.into_iter().enumerate() {
         if value.is_null() {
             continue;
         }
