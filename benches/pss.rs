@@ -27,12 +27,8 @@ fn pss(c: &mut Criterion) {
         &cluster_text(&shape, 1, Format::Json),
         &LoadOptions::default(),
     );
-    let pods: Vec<_> = loaded
-        .cluster
-        .workloads
-        .iter()
-        .map(|w| (&w.pod_meta, &w.pod_spec))
-        .collect();
+    let pods: Vec<_> = loaded.cluster.workloads.iter().map(|w| w.pod()).collect();
+    let pods: Vec<_> = pods.iter().map(|p| (&p.metadata, &p.spec)).collect();
     assert_eq!(pods.len(), 100_000);
     let evaluator = Evaluator::new();
     let mut group = c.benchmark_group("pss");

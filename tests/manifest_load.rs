@@ -184,24 +184,21 @@ fn namespaced_objects_without_namespace_get_the_default_or_dash_n() {
 fn yaml_1_1_booleans_octal_merge_keys_and_empty_documents() {
     let loaded = load("good/yaml-1-1.yaml");
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-    let pod = &loaded.cluster.workloads[0];
-    let container_sc = pod.pod_spec.containers[0]
-        .security_context
-        .as_ref()
-        .unwrap();
+    let pod = loaded.cluster.workloads[0].pod();
+    let container_sc = pod.spec.containers[0].security_context.as_ref().unwrap();
     assert_eq!(
         container_sc.run_as_non_root,
         Some(true),
         "merged from the pod's anchor"
     );
     assert_eq!(container_sc.allow_privilege_escalation, Some(false));
-    let mode = pod.pod_spec.volumes.as_ref().unwrap()[0]
+    let mode = pod.spec.volumes.as_ref().unwrap()[0]
         .config_map
         .as_ref()
         .unwrap()
         .default_mode;
     assert_eq!(mode, Some(420));
-    assert_eq!(pod.origin.line, 5);
+    assert_eq!(loaded.cluster.workloads[0].origin.line, 5);
     // Secret data is never kept.
     let secret = &loaded.cluster.secrets[0];
     assert!(secret.data.is_none() && secret.string_data.is_none());

@@ -82,9 +82,10 @@ fn load_pod(fixture: &str) -> Pod {
     let [workload] = loaded.cluster.workloads.as_slice() else {
         panic!("{fixture}: expected exactly one pod");
     };
+    let pod = workload.pod();
     Pod {
-        metadata: workload.pod_meta.clone(),
-        spec: Some(workload.pod_spec.clone()),
+        metadata: pod.metadata,
+        spec: Some(pod.spec),
         ..Pod::default()
     }
 }

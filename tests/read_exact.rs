@@ -279,7 +279,8 @@ fn yaml_scalars_resolve_as_kubernetes_resolves_them() {
         );
         let loaded = load_str("pod.yaml", &text, &LoadOptions::default());
         let got = loaded.cluster.workloads.first().map(|w| {
-            w.pod_meta
+            w.pod()
+                .metadata
                 .labels
                 .as_ref()
                 .and_then(|l| l.get("a"))
@@ -336,7 +337,8 @@ fn yaml_scalars_resolve_as_kubernetes_resolves_them() {
         );
         let loaded = load_str("pod.yaml", &text, &LoadOptions::default());
         let got = loaded.cluster.workloads.first().map(|w| {
-            w.pod_spec
+            w.pod()
+                .spec
                 .security_context
                 .as_ref()
                 .and_then(|s| s.run_as_user)

@@ -19,14 +19,15 @@ fuzz_target!(|data: &[u8]| {
     let options = LoadOptions::default();
     let first = load_str("pod.yaml", text, &options);
     for workload in &first.cluster.workloads {
-        let mut meta = workload.pod_meta.clone();
+        let decoded = workload.pod();
+        let mut meta = decoded.metadata.clone();
         meta.name = Some(workload.name.clone());
         meta.namespace = Some(workload.namespace.clone());
         let pod = serde_json::json!({
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": meta,
-            "spec": workload.pod_spec,
+            "spec": decoded.spec,
         });
         let json = serde_json::to_string_pretty(&pod).expect("a decoded pod serialises");
         let second = load_str("pod.json", &json, &options);
@@ -36,10 +37,10 @@ fuzz_target!(|data: &[u8]| {
             second.diagnostics
         );
         assert_eq!(second.cluster.workloads.len(), 1, "{json}");
-        let again = &second.cluster.workloads[0];
+        let again = second.cluster.workloads[0].pod();
         for version in versions {
-            let before = level_met(version, &workload.pod_meta, &workload.pod_spec);
-            let after = level_met(version, &again.pod_meta, &again.pod_spec);
+            let before = level_met(version, &decoded.metadata, &decoded.spec);
+            let after = level_met(version, &again.metadata, &again.spec);
             assert_eq!(before, after, "{json}");
         }
     }

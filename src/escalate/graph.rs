@@ -261,15 +261,6 @@ pub struct EscalationGraph {
     pub privileged: BTreeMap<String, Option<Admitted>>,
 }
 
-/// The service account a pod spec runs as (`default` when unset, as the apiserver defaults).
-pub fn pod_service_account(spec: &k8s_openapi::api::core::v1::PodSpec) -> String {
-    spec.service_account_name
-        .clone()
-        .filter(|s| !s.is_empty())
-        .or_else(|| spec.service_account.clone().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "default".to_string())
-}
-
 /// The identity node a binding subject names (`None` for one that never matches). A `User`
 /// named `system:serviceaccount:NS:NAME` is that service account: the apiserver authenticates
 /// its token as that user, and RBAC matches a User subject by the user name alone.
@@ -435,7 +426,7 @@ impl<'a> Context<'a> {
             if w.kind == WorkloadKind::PodTemplate {
                 continue;
             }
-            let sa = pod_service_account(&w.pod_spec);
+            let sa = w.service_account.clone();
             namespaces.insert(w.namespace.clone());
             service_accounts
                 .entry(w.namespace.clone())

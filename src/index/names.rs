@@ -182,13 +182,7 @@ impl KnownNames {
             }
         }
         for w in &cluster.workloads {
-            let spec = &w.pod_spec;
-            let name = spec
-                .service_account_name
-                .as_deref()
-                .or(spec.service_account.as_deref())
-                .unwrap_or("default");
-            known.add_service_account(&w.namespace, name);
+            known.add_service_account(&w.namespace, &w.service_account);
             known
                 .workloads
                 .insert(format!("{} {}/{}", w.kind.word(), w.namespace, w.name));

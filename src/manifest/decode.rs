@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::DocumentSpans;
 use super::yaml::{ItemText, RawDocument};
-use crate::model::{Cluster, CustomResource, Located, Origin, Workload, WorkloadKind};
+use crate::model::{Cluster, CustomResource, Located, Origin, Workload, WorkloadKind, WorkloadPod};
 use crate::source::{Diagnostic, FieldPath, PathSegment};
 
 /// What the decoder needs to know about the file a document came from.
@@ -770,18 +770,20 @@ impl Decoder<'_, '_> {
                 (o.metadata, o.template.unwrap_or_default())
             }
         };
-        Some(Workload {
+        let pod = WorkloadPod {
+            metadata: template.metadata.unwrap_or_default(),
+            spec: template.spec.unwrap_or_default(),
+        };
+        Some(Workload::new(
             kind,
-            namespace: meta.namespace.clone().unwrap_or_default(),
-            name: meta
-                .name
+            meta.namespace.clone().unwrap_or_default(),
+            meta.name
                 .clone()
                 .or_else(|| meta.generate_name.clone())
                 .unwrap_or_default(),
-            pod_meta: template.metadata.unwrap_or_default(),
-            pod_spec: template.spec.unwrap_or_default(),
-            origin: self.origin.clone(),
-        })
+            &pod,
+            self.origin.clone(),
+        ))
     }
 }
 

@@ -4,19 +4,20 @@
 
 pub mod identity;
 pub mod names;
+pub mod pod;
 pub mod request;
 pub mod verbs;
 
 pub use identity::UserInfo;
+pub use pod::{Workload, WorkloadPod, pod_service_account};
 pub use request::{Action, NonResourceAttributes, Request, ResourceAttributes};
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Namespace, PodSpec, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::{Namespace, Secret, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 use crate::source::{Location, PathSegment};
@@ -170,18 +171,6 @@ impl fmt::Display for WorkloadKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.word())
     }
-}
-
-/// A Pod, or the pod template of a workload controller, reported under its owner.
-#[derive(Debug, Clone)]
-pub struct Workload {
-    pub kind: WorkloadKind,
-    pub namespace: String,
-    pub name: String,
-    /// The metadata of the pod (for a template, the template's metadata).
-    pub pod_meta: ObjectMeta,
-    pub pod_spec: PodSpec,
-    pub origin: Origin,
 }
 
 /// The parts of a CustomResourceDefinition that name its resource.

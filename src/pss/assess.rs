@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::admission::{Admission, AdmissionRequest, Exemption, LabelError, Policy, RequestKind};
 use super::{CheckId, Level, LevelReport, LevelVersion, Version};
 use crate::manifest::{DocumentSpans, Sources};
-use crate::model::{Cluster, Workload, WorkloadKind};
+use crate::model::{Cluster, Workload, WorkloadKind, WorkloadPod};
 use crate::progress::{Progress, Silent};
 use crate::source::FieldPath;
 
@@ -195,8 +195,8 @@ pub fn assess_workload(
     labels: Option<&BTreeMap<String, String>>,
 ) -> WorkloadAssessment {
     let evaluator = &options.admission.evaluator;
-    let report: LevelReport =
-        evaluator.level_met(options.version, &workload.pod_meta, &workload.pod_spec);
+    let pod = workload.pod();
+    let report: LevelReport = evaluator.level_met(options.version, &pod.metadata, &pod.spec);
     let prefix = workload.kind.template_path();
     // The workload's document is parsed again at most once, on its first violation path.
     let mut spans: Option<DocumentSpans> = None;
@@ -243,8 +243,8 @@ pub fn assess_workload(
         namespace: &workload.namespace,
         namespace_labels: labels,
         username: None,
-        meta: &workload.pod_meta,
-        spec: &workload.pod_spec,
+        meta: &pod.metadata,
+        spec: &pod.spec,
     });
     let as_object = if workload.kind == WorkloadKind::Pod {
         as_pod.clone()
@@ -255,8 +255,8 @@ pub fn assess_workload(
             namespace: &workload.namespace,
             namespace_labels: labels,
             username: None,
-            meta: &workload.pod_meta,
-            spec: &workload.pod_spec,
+            meta: &pod.metadata,
+            spec: &pod.spec,
         })
     };
     let policy: Policy = as_pod.policy;
@@ -297,11 +297,15 @@ pub fn dry_run_label(
     namespace: &str,
     enforce: LevelVersion,
 ) -> DryRunLabel {
-    let pods: Vec<(&str, &_, &_)> = cluster
+    let decoded: Vec<(&str, WorkloadPod)> = cluster
         .workloads
         .iter()
         .filter(|w| w.namespace == namespace && w.kind == WorkloadKind::Pod)
-        .map(|w| (w.name.as_str(), &w.pod_meta, &w.pod_spec))
+        .map(|w| (w.name.as_str(), w.pod()))
+        .collect();
+    let pods: Vec<(&str, &_, &_)> = decoded
+        .iter()
+        .map(|(name, pod)| (*name, &pod.metadata, &pod.spec))
         .collect();
     let warnings = options
         .admission
@@ -312,11 +316,12 @@ pub fn dry_run_label(
         .iter()
         .filter(|w| w.namespace == namespace)
         .filter_map(|w| {
+            let pod = w.pod();
             let results = options.admission.evaluator.evaluate(
                 enforce.level,
                 enforce.version,
-                &w.pod_meta,
-                &w.pod_spec,
+                &pod.metadata,
+                &pod.spec,
             );
             (!super::all_allowed(&results)).then(|| RejectedWorkload {
                 kind: w.kind,

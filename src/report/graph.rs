@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::escalate::graph::{pod_service_account, subject_key};
+use crate::escalate::graph::subject_key;
 use crate::escalate::{Finding, HopEnd, NodeKey, StepKind, Target};
 use crate::index::entry::BindingId;
 use crate::index::rbac_index::RbacIndex;
@@ -287,7 +287,7 @@ pub fn build(index: &RbacIndex, selection: &Selection, findings: &[Finding]) -> 
     for (i, w) in index.cluster.workloads.iter().enumerate() {
         let sa = SubjectSpec::ServiceAccount {
             namespace: w.namespace.clone(),
-            name: pod_service_account(&w.pod_spec),
+            name: w.service_account.clone(),
         }
         .to_string();
         let wanted = match (&selection.namespace, &selection.subject) {
