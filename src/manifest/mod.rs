@@ -56,7 +56,15 @@ pub enum ReadError {
 
 /// Reads all of `reader` if it holds at most `limit` bytes, never more than `limit + 1`.
 pub fn read_limited(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut bytes = Vec::new();
+    read_limited_sized(reader, limit, 0)
+}
+
+/// [`read_limited`] into a buffer that starts with room for `expected` bytes (a file's size),
+/// so a large file is read without the buffer growing and copying itself on the way.
+fn read_limited_sized(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, ReadError> {
+    // One byte more than expected lets the read see the end without growing the buffer.
+    let room = usize::try_from(expected.min(limit).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(room);
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -79,13 +87,25 @@ pub fn byte_size(bytes: u64) -> String {
 
 /// Reads a manifest file of at most `limit` bytes; the error is ready to print after its name.
 pub fn read_file(path: &std::path::Path, limit: u64) -> Result<Vec<u8>, String> {
-    read_input(std::fs::File::open(path), limit)
+    let file = std::fs::File::open(path);
+    // A regular file's size is known up front (a pipe's or a device's is not).
+    let expected = file
+        .as_ref()
+        .ok()
+        .and_then(|f| f.metadata().ok())
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len());
+    read_input(file, limit, expected)
 }
 
-fn read_input(reader: std::io::Result<impl Read>, limit: u64) -> Result<Vec<u8>, String> {
+fn read_input(
+    reader: std::io::Result<impl Read>,
+    limit: u64,
+    expected: u64,
+) -> Result<Vec<u8>, String> {
     match reader
         .map_err(ReadError::Io)
-        .and_then(|r| read_limited(r, limit))
+        .and_then(|r| read_limited_sized(r, limit, expected))
     {
         Ok(bytes) => Ok(bytes),
         Err(ReadError::Io(e)) => Err(io_message(&e)),
@@ -322,11 +342,11 @@ pub fn load_paths_with_progress(
         .map(|input| match input {
             InputPath::Stdin => (
                 Arc::from("<stdin>"),
-                read_input(Ok(std::io::stdin()), options.max_file_bytes),
+                read_input(Ok(std::io::stdin()), options.max_file_bytes, 0),
             ),
             InputPath::File(path) => {
                 let name: Arc<str> = path.to_string_lossy().into();
-                let read = read_input(std::fs::File::open(&path), options.max_file_bytes);
+                let read = read_file(&path, options.max_file_bytes);
                 (name, read)
             }
         })
@@ -432,8 +452,12 @@ fn load_file(
             lossy
         }
     };
-    // The bytes read become the kept source text; the first copy is freed at once.
-    let text: Arc<str> = Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text));
+    // The bytes read become the kept source text; the first copy is freed at once (the block
+    // drops it: a shadowed binding would live to the end of the load).
+    let text: Arc<str> = {
+        let read = text;
+        Arc::from(read.strip_prefix('\u{feff}').unwrap_or(&read))
+    };
     let is_json = name.ends_with(".json") || text.trim_start().starts_with(['{', '[']);
     let ctx = decode::FileContext {
         file: &name,
