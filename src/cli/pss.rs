@@ -7,7 +7,7 @@ use super::{ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
 use kubesim::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
 use kubesim::pss::{LATEST_MINOR, Level, LevelVersion, Version};
-use kubesim::report::pss::{render_dry_run_json, render_dry_run_table, render_json, render_table};
+use kubesim::report::pss::{render_dry_run_json, render_dry_run_table, render_table, write_json};
 
 #[derive(Debug, Args)]
 pub struct PssArgs {
@@ -122,10 +122,16 @@ pub fn run(args: &PssArgs) -> ExitStatus {
         &*progress,
     );
     if !args.input.quiet {
-        print_stdout(&match args.output {
-            OutputFormat::Table => render_table(&report),
-            OutputFormat::Json => render_json(&report, &loaded.diagnostics),
-        });
+        match args.output {
+            OutputFormat::Table => print_stdout(&render_table(&report)),
+            // JSON is streamed: for a large cluster it is several times the input's size.
+            OutputFormat::Json => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                // A closed pipe ends the output, as for every printer.
+                let _ = write_json(&report, &loaded.diagnostics, &mut out)
+                    .and_then(|()| std::io::Write::flush(&mut out));
+            }
+        }
     }
     let failed = required.is_some_and(|l| report.workloads.iter().any(|w| !w.meets(l)));
     if loaded.has_errors() {

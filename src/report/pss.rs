@@ -147,7 +147,24 @@ struct EnforceJson<'a> {
 }
 
 pub fn render_json(report: &PssReport, diagnostics: &[Diagnostic]) -> String {
-    let json = ReportJson {
+    let mut text =
+        serde_json::to_string_pretty(&report_json(report, diagnostics)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// [`render_json`] written straight to `out`, so a large report is never whole in memory.
+pub fn write_json(
+    report: &PssReport,
+    diagnostics: &[Diagnostic],
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report_json(report, diagnostics))?;
+    out.write_all(b"\n")
+}
+
+fn report_json<'a>(report: &'a PssReport, diagnostics: &'a [Diagnostic]) -> ReportJson<'a> {
+    ReportJson {
         version: effective_version(report.version),
         workloads: report
             .workloads
@@ -183,10 +200,7 @@ pub fn render_json(report: &PssReport, diagnostics: &[Diagnostic]) -> String {
             })
             .collect(),
         diagnostics: diagnostics.iter().map(DiagnosticJson::from).collect(),
-    };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    text.push('\n');
-    text
+    }
 }
 
 pub fn render_dry_run_table(dry: &DryRunLabel) -> String {
