@@ -146,14 +146,7 @@ struct EnforceJson<'a> {
     denial: &'a Option<String>,
 }
 
-pub fn render_json(report: &PssReport, diagnostics: &[Diagnostic]) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&report_json(report, diagnostics)).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// [`render_json`] written straight to `out`, so a large report is never whole in memory.
+/// The report as JSON, written straight to `out`, so a large report is never whole in memory.
 pub fn write_json(
     report: &PssReport,
     diagnostics: &[Diagnostic],
