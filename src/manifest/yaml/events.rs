@@ -353,6 +353,12 @@ mod tests {
             "# only\n",
             "- a\n---\n[]\n---\n{}\n---\n''\n",
             "a: 1\n...\n---\nb: 1\n...\n",
+            "a: 1\r\nb: [x, y]\r\n---\r\nc: 2\r\n",
+            "a: 1\rb: 2\r---\rc: 3\r",
+            "a:\tb\nc: \"tab\\there\"\n",
+            "a: \u{e9}t\u{e9}\nb: 'it''s'\nc: \"\\u00e9\"\n",
+            "  a: 1\n  b:\n  - 1\n  - 2\n",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"n\": [1, -2, 0]}\n",
         ] {
             assert!(
                 same_as_full(text, text),
