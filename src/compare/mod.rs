@@ -210,14 +210,23 @@ pub fn access_and_pss(base: &Indexed, head: &Indexed, options: &AssessOptions) -
 /// Every change from `base` to `head`, escalation paths and who can run which pods included
 /// (`kubesim diff`).
 pub fn diff(base: &Indexed, head: &Indexed, options: &AssessOptions) -> Changes {
-    let paths_before = paths(base, options);
-    let paths_after = paths(head, options);
-    let (runners_gained, runners_lost) = runner_changes(base, head, &options.admission);
+    // The parts are independent of each other, so they share the cores; each is computed
+    // exactly as alone, so the result does not depend on the thread count.
+    let ((paths_before, paths_after), ((runners_gained, runners_lost), access_and_pss)) =
+        rayon::join(
+            || rayon::join(|| paths(base, options), || paths(head, options)),
+            || {
+                rayon::join(
+                    || runner_changes(base, head, &options.admission),
+                    || access_and_pss(base, head, options),
+                )
+            },
+        );
     Changes {
         paths_gained: paths_only_in(&paths_after, &paths_before),
         paths_lost: paths_only_in(&paths_before, &paths_after),
         runners_gained,
         runners_lost,
-        ..access_and_pss(base, head, options)
+        ..access_and_pss
     }
 }
