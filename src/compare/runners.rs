@@ -72,6 +72,10 @@ fn holder(subject: &str) -> String {
     }
 }
 
+/// (namespace, subject) → the least strict level the subject can run there, with the grants
+/// that let it.
+type LevelEntry = ((String, String), (Level, Vec<RunGrant>));
+
 /// For each (namespace, subject) of `indexed`, the least strict level it can run there, with
 /// the grants that let it.
 fn least_strict_levels(
@@ -82,7 +86,7 @@ fn least_strict_levels(
     // admits a level admits every stricter one: one answer for the strictest level, and each
     // namespace's least strict admitted level, give every subject's.
     let labels = namespace_labels(indexed.cluster());
-    let mut entries: Vec<((String, String), (Level, Vec<RunGrant>))> = Vec::new();
+    let mut entries: Vec<LevelEntry> = Vec::new();
     for ns in who_can_run(&indexed.rbac, admission, Level::Restricted, None).namespaces {
         let Some(level) = Level::ALL.into_iter().find(|level| {
             admits(admission, &ns.namespace, labels.get(&ns.namespace), *level).is_some()
@@ -98,8 +102,7 @@ fn least_strict_levels(
     }
     // Sorted once and built in one go (a map insert per runner cost more than the question).
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut merged: Vec<((String, String), (Level, Vec<RunGrant>))> =
-        Vec::with_capacity(entries.len());
+    let mut merged: Vec<LevelEntry> = Vec::with_capacity(entries.len());
     for (key, (level, via)) in entries {
         match merged.last_mut() {
             // The same holder written both ways: its grants together.
