@@ -330,12 +330,16 @@ impl<'a> LineCursor<'a> {
         if offset < self.offset {
             *self = LineCursor::new(self.text);
         }
-        let bytes = self.text.as_bytes();
-        for (i, &b) in bytes.iter().enumerate().take(offset).skip(self.offset) {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_start = i + 1;
-            }
+        let passed = self
+            .text
+            .as_bytes()
+            .get(self.offset..offset)
+            .unwrap_or_default();
+        // Counting is a tight loop the compiler vectorizes; the last newline is near the end.
+        let newlines = passed.iter().filter(|&&b| b == b'\n').count();
+        if let Some(last) = passed.iter().rposition(|&b| b == b'\n') {
+            self.line += newlines;
+            self.line_start = self.offset + last + 1;
         }
         self.offset = offset;
         let column = self

@@ -169,12 +169,13 @@ impl Reader<'_> {
             }
             Some(Frame::Sequence(items)) => items.push(value),
             Some(Frame::Mapping(entries, key)) => {
-                let key = key.take()?;
                 // A key given twice is the full path's error to report.
-                if entries.contains_key(&key) {
-                    return None;
+                match entries.entry(key.take()?) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    serde_json::map::Entry::Occupied(_) => return None,
                 }
-                entries.insert(key, value);
             }
         }
         Some(())
