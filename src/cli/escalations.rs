@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use super::{ExitStatus, InputArgs, print_diagnostics, print_stdout, subject_arg, usage_error};
+use super::{
+    ExitStatus, InputArgs, print_diagnostics, print_stdout, stream_stdout, subject_arg, usage_error,
+};
 use kubesim::compare::source_is_system;
 use kubesim::escalate::{
     EscalationGraph, EscalationOptions, Source, Target, find_escalations, known_sources,
@@ -14,7 +16,7 @@ use kubesim::escalate::{
 use kubesim::index::{Indexed, RbacIndex};
 use kubesim::pss::LevelVersion;
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
-use kubesim::report::escalate::{escalations_dot, escalations_json, escalations_text};
+use kubesim::report::escalate::{escalations_dot, escalations_text, write_escalations_json};
 
 /// The Pod Security admission settings of the cluster the manifests go to.
 #[derive(Debug, Clone, Args)]
@@ -133,11 +135,14 @@ pub fn run(args: &EscalationsArgs) -> ExitStatus {
         Err(e) => return usage_error(&e),
     };
     if !args.input.quiet {
-        print_stdout(&match args.output {
-            EscalationFormat::Table => escalations_text(&index, &findings),
-            EscalationFormat::Json => escalations_json(&index, &findings),
-            EscalationFormat::Dot => escalations_dot(&index, &findings),
-        });
+        match args.output {
+            EscalationFormat::Table => print_stdout(&escalations_text(&index, &findings)),
+            // JSON is streamed: at 100k objects it is tens of megabytes.
+            EscalationFormat::Json => {
+                stream_stdout(|out| write_escalations_json(&index, &findings, out));
+            }
+            EscalationFormat::Dot => print_stdout(&escalations_dot(&index, &findings)),
+        }
     }
     if input_errors {
         ExitStatus::Error

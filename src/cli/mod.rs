@@ -449,6 +449,13 @@ pub fn print_stdout(text: &str) {
     let _ = out.flush();
 }
 
+/// Streams a large machine-readable output to stdout through a buffer, instead of building it
+/// whole first. A closed pipe ends the output, as for [`print_stdout`].
+pub fn stream_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = write(&mut out).and_then(|()| out.flush());
+}
+
 pub fn usage_error(message: &str) -> ExitStatus {
     eprintln!("error: {message}");
     ExitStatus::Error

@@ -3,7 +3,10 @@
 
 use clap::Args;
 
-use super::{ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout, usage_error};
+use super::{
+    ExitStatus, InputArgs, OutputFormat, print_diagnostics, print_stdout, stream_stdout,
+    usage_error,
+};
 use kubesim::pss::admission::{Admission, PodSecurityConfig, Policy};
 use kubesim::pss::assess::{AssessOptions, assess_with_progress, dry_run_label};
 use kubesim::pss::{LATEST_MINOR, Level, LevelVersion, Version};
@@ -126,10 +129,7 @@ pub fn run(args: &PssArgs) -> ExitStatus {
             OutputFormat::Table => print_stdout(&render_table(&report)),
             // JSON is streamed: for a large cluster it is several times the input's size.
             OutputFormat::Json => {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                // A closed pipe ends the output, as for every printer.
-                let _ = write_json(&report, &loaded.diagnostics, &mut out)
-                    .and_then(|()| std::io::Write::flush(&mut out));
+                stream_stdout(|out| write_json(&report, &loaded.diagnostics, out))
             }
         }
     }

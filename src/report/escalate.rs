@@ -305,12 +305,34 @@ pub fn finding_json(index: &RbacIndex, f: &Finding) -> Value {
 }
 
 /// `kubesim escalations -o json`.
-pub fn escalations_json(index: &RbacIndex, findings: &[Finding]) -> String {
-    let v =
-        json!({"findings": findings.iter().map(|f| finding_json(index, f)).collect::<Vec<_>>()});
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+/// The findings as JSON (`{"findings": [...]}`), written straight to `out` one finding at a
+/// time, so a large answer is never whole in memory.
+pub fn write_escalations_json(
+    index: &RbacIndex,
+    findings: &[Finding],
+    out: &mut (impl std::io::Write + ?Sized),
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        findings: Findings<'a>,
+    }
+    /// Serialized as a sequence whose elements are built as they are written.
+    struct Findings<'a>(&'a RbacIndex, &'a [Finding]);
+    impl serde::Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = serializer.serialize_seq(Some(self.1.len()))?;
+            for f in self.1 {
+                seq.serialize_element(&finding_json(self.0, f))?;
+            }
+            seq.end()
+        }
+    }
+    let report = Report {
+        findings: Findings(index, findings),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
 
 /// A DOT string literal.

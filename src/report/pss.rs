@@ -150,7 +150,7 @@ struct EnforceJson<'a> {
 pub fn write_json(
     report: &PssReport,
     diagnostics: &[Diagnostic],
-    out: &mut impl std::io::Write,
+    out: &mut (impl std::io::Write + ?Sized),
 ) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &report_json(report, diagnostics))?;
     out.write_all(b"\n")
