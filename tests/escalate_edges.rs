@@ -426,6 +426,14 @@ fn exec_into_a_pod_acts_as_its_service_account() {
         "user:alice",
         "sa:a/robot"
     ));
+    // The name reaches the pod of that name only where the grant holds: not from another
+    // namespace, and from a cluster-wide binding in every namespace.
+    let named_rule =
+        "{apiGroups: [''], resources: [pods/exec], verbs: [create], resourceNames: [shell]}";
+    let in_b = [POD.to_string(), grant("b", "debug", ALICE, named_rule)].concat();
+    assert!(!reaches(&in_b, "user:alice", "sa:a/robot"));
+    let everywhere = [POD.to_string(), grant("", "debug", ALICE, named_rule)].concat();
+    assert!(reaches(&everywhere, "user:alice", "sa:a/robot"));
 }
 
 #[test]

@@ -237,6 +237,9 @@ struct Context<'a> {
     token_secrets: BTreeMap<String, Vec<(String, String)>>,
     /// Namespace → (workload index, service account).
     workloads: BTreeMap<String, Vec<(usize, String)>>,
+    /// Pod name → the indexes of the Pods so named, ascending (a cap limited to pod names
+    /// looks them up instead of visiting every workload of every namespace it covers).
+    pods_named: HashMap<&'a str, Vec<usize>>,
     daemonsets: Vec<(usize, String, String)>,
     privileged: BTreeMap<String, Option<Admitted>>,
     users: BTreeSet<String>,
@@ -421,10 +424,14 @@ impl<'a> Context<'a> {
             list.dedup();
         }
         let mut workloads: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+        let mut pods_named: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut daemonsets = Vec::new();
         for (i, w) in cluster.workloads.iter().enumerate() {
             if w.kind == WorkloadKind::PodTemplate {
                 continue;
+            }
+            if w.kind == WorkloadKind::Pod {
+                pods_named.entry(w.name.as_str()).or_default().push(i);
             }
             let sa = w.service_account.clone();
             namespaces.insert(w.namespace.clone());
@@ -476,6 +483,7 @@ impl<'a> Context<'a> {
             service_accounts,
             token_secrets,
             workloads,
+            pods_named,
             daemonsets,
             privileged,
             users,
@@ -637,21 +645,30 @@ impl<'a> Context<'a> {
                     }
                 }
                 Names::Only(names) => {
+                    // The Pods so named in the scope, in namespace order and then in input
+                    // order, as a walk of every namespace's workloads would meet them.
                     let cluster = &self.index.cluster;
-                    for namespace in self.namespaces_in(&held.scope) {
-                        for (w, sa) in self.workloads.get(namespace).into_iter().flatten() {
-                            let workload = &cluster.workloads[*w];
-                            if workload.kind == WorkloadKind::Pod && names.contains(&workload.name)
-                            {
-                                out.push((
-                                    NodeKey::ServiceAccount {
-                                        namespace: namespace.clone(),
-                                        name: sa.clone(),
-                                    },
-                                    step(StepKind::Execs(subresource)),
-                                ));
-                            }
-                        }
+                    let mut pods: Vec<usize> = names
+                        .iter()
+                        .filter_map(|name| self.pods_named.get(name.as_str()))
+                        .flatten()
+                        .copied()
+                        .filter(|&w| {
+                            let namespace = &cluster.workloads[w].namespace;
+                            held.scope.covers(namespace) && self.namespaces.contains(namespace)
+                        })
+                        .collect();
+                    pods.sort_by_key(|&w| (&cluster.workloads[w].namespace, w));
+                    pods.dedup();
+                    for w in pods {
+                        let workload = &cluster.workloads[w];
+                        out.push((
+                            NodeKey::ServiceAccount {
+                                namespace: workload.namespace.clone(),
+                                name: workload.service_account.clone(),
+                            },
+                            step(StepKind::Execs(subresource)),
+                        ));
                     }
                 }
             },
