@@ -240,6 +240,10 @@ struct Context<'a> {
     /// Pod name → the indexes of the Pods so named, ascending (a cap limited to pod names
     /// looks them up instead of visiting every workload of every namespace it covers).
     pods_named: HashMap<&'a str, Vec<usize>>,
+    /// Service account name → the namespaces that have one so named, sorted.
+    service_accounts_named: HashMap<String, Vec<String>>,
+    /// Legacy token Secret name → (namespace, position in `token_secrets[namespace]`), sorted.
+    token_secrets_named: HashMap<String, Vec<(String, usize)>>,
     daemonsets: Vec<(usize, String, String)>,
     privileged: BTreeMap<String, Option<Admitted>>,
     users: BTreeSet<String>,
@@ -453,6 +457,25 @@ impl<'a> Context<'a> {
                 .or_default()
                 .insert("default".to_string());
         }
+        // Names looked up by caps limited to them, instead of walking every namespace.
+        let mut service_accounts_named: HashMap<String, Vec<String>> = HashMap::new();
+        for (ns, names) in &service_accounts {
+            for name in names {
+                service_accounts_named
+                    .entry(name.clone())
+                    .or_default()
+                    .push(ns.clone());
+            }
+        }
+        let mut token_secrets_named: HashMap<String, Vec<(String, usize)>> = HashMap::new();
+        for (ns, list) in &token_secrets {
+            for (position, (secret, _)) in list.iter().enumerate() {
+                token_secrets_named
+                    .entry(secret.clone())
+                    .or_default()
+                    .push((ns.clone(), position));
+            }
+        }
         let labels = namespace_labels(cluster);
         let privileged = namespaces
             .iter()
@@ -484,6 +507,8 @@ impl<'a> Context<'a> {
             token_secrets,
             workloads,
             pods_named,
+            service_accounts_named,
+            token_secrets_named,
             daemonsets,
             privileged,
             users,
@@ -553,29 +578,25 @@ impl<'a> Context<'a> {
             .collect()
     }
 
-    fn namespaces_in(&self, scope: &Scope) -> Vec<&String> {
-        match scope.namespace() {
-            Some(ns) => self.namespaces.get(ns).into_iter().collect(),
-            None => self.namespaces.iter().collect(),
-        }
-    }
-
-    /// Named service accounts in the scope's namespaces.
+    /// Named service accounts in the scope's namespaces, by namespace and then in the order
+    /// of `names`.
     fn named_service_accounts(&self, scope: &Scope, names: &[String]) -> Vec<NodeKey> {
-        let mut out = Vec::new();
-        for ns in self.namespaces_in(scope) {
-            if let Some(sas) = self.service_accounts.get(ns) {
-                for n in names {
-                    if sas.contains(n) {
-                        out.push(NodeKey::ServiceAccount {
-                            namespace: ns.clone(),
-                            name: n.clone(),
-                        });
-                    }
+        let mut found: Vec<(&String, usize)> = Vec::new();
+        for (k, name) in names.iter().enumerate() {
+            for ns in self.service_accounts_named.get(name).into_iter().flatten() {
+                if scope.covers(ns) && self.namespaces.contains(ns) {
+                    found.push((ns, k));
                 }
             }
         }
-        out
+        found.sort();
+        found
+            .into_iter()
+            .map(|(ns, k)| NodeKey::ServiceAccount {
+                namespace: ns.clone(),
+                name: names[k].clone(),
+            })
+            .collect()
     }
 
     /// The edges a single capability gives, on its own.
@@ -615,22 +636,34 @@ impl<'a> Context<'a> {
                     }
                 }
                 Names::Only(names) => {
-                    for namespace in self.namespaces_in(&held.scope) {
-                        for (secret, sa) in self.token_secrets.get(namespace).into_iter().flatten()
-                        {
-                            if names.contains(secret) {
-                                out.push((
-                                    NodeKey::ServiceAccount {
-                                        namespace: namespace.clone(),
-                                        name: sa.clone(),
-                                    },
-                                    Step {
-                                        kind: StepKind::TokenSecret(secret.clone()),
-                                        evidence: vec![held.evidence],
-                                    },
-                                ));
-                            }
-                        }
+                    // The token Secrets so named in the scope, by namespace and then in the
+                    // order each namespace lists them.
+                    let mut found: Vec<&(String, usize)> = names
+                        .iter()
+                        .filter_map(|name| self.token_secrets_named.get(name))
+                        .flatten()
+                        .filter(|(ns, _)| held.scope.covers(ns) && self.namespaces.contains(ns))
+                        .collect();
+                    found.sort();
+                    found.dedup();
+                    for (namespace, position) in found {
+                        let Some((secret, sa)) = self
+                            .token_secrets
+                            .get(namespace)
+                            .and_then(|list| list.get(*position))
+                        else {
+                            continue;
+                        };
+                        out.push((
+                            NodeKey::ServiceAccount {
+                                namespace: namespace.clone(),
+                                name: sa.clone(),
+                            },
+                            Step {
+                                kind: StepKind::TokenSecret(secret.clone()),
+                                evidence: vec![held.evidence],
+                            },
+                        ));
                     }
                 }
             },
