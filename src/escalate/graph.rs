@@ -578,13 +578,18 @@ impl<'a> Context<'a> {
             .collect()
     }
 
+    /// Whether `namespace` is one of the input's (or the built-in ones) and in `scope`.
+    fn considers(&self, scope: &Scope, namespace: &str) -> bool {
+        scope.covers(namespace) && self.namespaces.contains(namespace)
+    }
+
     /// Named service accounts in the scope's namespaces, by namespace and then in the order
     /// of `names`.
     fn named_service_accounts(&self, scope: &Scope, names: &[String]) -> Vec<NodeKey> {
         let mut found: Vec<(&String, usize)> = Vec::new();
         for (k, name) in names.iter().enumerate() {
             for ns in self.service_accounts_named.get(name).into_iter().flatten() {
-                if scope.covers(ns) && self.namespaces.contains(ns) {
+                if self.considers(scope, ns) {
                     found.push((ns, k));
                 }
             }
@@ -642,7 +647,7 @@ impl<'a> Context<'a> {
                         .iter()
                         .filter_map(|name| self.token_secrets_named.get(name))
                         .flatten()
-                        .filter(|(ns, _)| held.scope.covers(ns) && self.namespaces.contains(ns))
+                        .filter(|(ns, _)| self.considers(&held.scope, ns))
                         .collect();
                     found.sort();
                     found.dedup();
@@ -686,10 +691,7 @@ impl<'a> Context<'a> {
                         .filter_map(|name| self.pods_named.get(name.as_str()))
                         .flatten()
                         .copied()
-                        .filter(|&w| {
-                            let namespace = &cluster.workloads[w].namespace;
-                            held.scope.covers(namespace) && self.namespaces.contains(namespace)
-                        })
+                        .filter(|&w| self.considers(&held.scope, &cluster.workloads[w].namespace))
                         .collect();
                     pods.sort_by_key(|&w| (&cluster.workloads[w].namespace, w));
                     pods.dedup();

@@ -6,8 +6,8 @@
 //! `\r\n` or a lone `\r`) and each document is parsed alone, so one broken document does not
 //! hide the others. Each parse first tries the event reader ([`events`]), which builds values
 //! straight from the parser's events for plain manifests, and falls back to serde-saphyr with
-//! kubesim's visitor (the full path) for the rest. Field lines are found lazily by re-parsing one document
-//! with a span on every node ([`locate`]), which keeps loading cheap.
+//! kubesim's visitor (the full path) for the rest. Field lines are found lazily by re-parsing
+//! one document with a span on every node ([`locate`]), which keeps loading cheap.
 
 use std::fmt;
 
@@ -279,15 +279,15 @@ fn parse_documents(
     first_index: u32,
     options: &Options,
 ) -> Result<Vec<RawDocument>, SyntaxError> {
-    read_documents(text, base_offset, first_index, options, Path::Fast)
+    read_documents(text, base_offset, first_index, options, ReadWith::Events)
 }
 
 /// Which reader [`read_documents`] starts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Path {
-    /// The event reader ([`events`]), falling back to the full one where it gives up.
-    Fast,
-    /// serde-saphyr with kubesim's visitor only.
+enum ReadWith {
+    /// The event reader ([`events`]), falling back to the full path where it gives up.
+    Events,
+    /// The full path only: serde-saphyr with kubesim's visitor.
     Full,
 }
 
@@ -296,23 +296,24 @@ fn read_documents(
     base_offset: usize,
     first_index: u32,
     options: &Options,
-    path: Path,
+    with: ReadWith,
 ) -> Result<Vec<RawDocument>, SyntaxError> {
-    // The fast path reads the usual manifest exactly as the full path would; on anything
-    // beyond it, the full path reads the whole text and reports what it finds.
-    // (value, line, column) of each document's root; whether mixed-case booleans need
-    // restoring (the fast path resolves them itself).
-    let (docs, mixed_case): (Vec<(Value, u32, u32)>, bool) = match path {
-        Path::Fast => match events::parse(text, options) {
+    // Each document's (value, line, column of its root), and whether mixed-case booleans need
+    // restoring (the event reader resolves them itself). Where the event reader gives up, the
+    // full path reads the whole text and reports what it finds.
+    let (docs, mixed_case): (Vec<(Value, u32, u32)>, bool) = match with {
+        ReadWith::Events => match events::parse(text, options) {
             Some(docs) => (
                 docs.into_iter()
                     .map(|d| (d.value, d.line, d.column))
                     .collect(),
                 false,
             ),
-            None => return read_documents(text, base_offset, first_index, options, Path::Full),
+            None => {
+                return read_documents(text, base_offset, first_index, options, ReadWith::Full);
+            }
         },
-        Path::Full => (
+        ReadWith::Full => (
             serde_saphyr::from_multiple_with_options::<Spanned<JsonNode>>(text, options.clone())
                 .map_err(|e| syntax_error(&e))?
                 .into_iter()

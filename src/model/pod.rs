@@ -25,7 +25,7 @@ pub struct Workload {
 }
 
 /// A workload's pod: its metadata (for a template, the template's metadata) and spec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkloadPod {
     pub metadata: ObjectMeta,
     pub spec: PodSpec,
@@ -54,7 +54,7 @@ impl Workload {
 
     /// The pod, decoded from its JSON: the same typed values it was made from.
     pub fn pod(&self) -> WorkloadPod {
-        // The bytes were written from a `WorkloadPod` by `new`, and k8s-openapi reads what it writes.
+        // `new` wrote the bytes from a `WorkloadPod`, and k8s-openapi reads what it writes.
         serde_json::from_slice(&self.pod).expect("a workload's pod reads back from its JSON")
     }
 }

@@ -297,26 +297,25 @@ pub fn dry_run_label(
     namespace: &str,
     enforce: LevelVersion,
 ) -> DryRunLabel {
-    let decoded: Vec<(&str, WorkloadPod)> = cluster
+    // Every workload of the namespace, its pod decoded once for both questions below.
+    let decoded: Vec<(&Workload, WorkloadPod)> = cluster
         .workloads
         .iter()
-        .filter(|w| w.namespace == namespace && w.kind == WorkloadKind::Pod)
-        .map(|w| (w.name.as_str(), w.pod()))
+        .filter(|w| w.namespace == namespace)
+        .map(|w| (w, w.pod()))
         .collect();
     let pods: Vec<(&str, &_, &_)> = decoded
         .iter()
-        .map(|(name, pod)| (*name, &pod.metadata, &pod.spec))
+        .filter(|(w, _)| w.kind == WorkloadKind::Pod)
+        .map(|(w, pod)| (w.name.as_str(), &pod.metadata, &pod.spec))
         .collect();
     let warnings = options
         .admission
         .existing_pods_warnings(namespace, enforce, &pods);
     // Templates are not checked by the apiserver here, but their future pods would be rejected.
-    let mut rejected: Vec<RejectedWorkload> = cluster
-        .workloads
+    let mut rejected: Vec<RejectedWorkload> = decoded
         .iter()
-        .filter(|w| w.namespace == namespace)
-        .filter_map(|w| {
-            let pod = w.pod();
+        .filter_map(|(w, pod)| {
             let results = options.admission.evaluator.evaluate(
                 enforce.level,
                 enforce.version,

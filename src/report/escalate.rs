@@ -304,8 +304,7 @@ pub fn finding_json(index: &RbacIndex, f: &Finding) -> Value {
     })
 }
 
-/// `kubesim escalations -o json`.
-/// The findings as JSON (`{"findings": [...]}`), written straight to `out` one finding at a
+/// `kubesim escalations -o json`: the findings as JSON (`{"findings": [...]}`), written straight to `out` one finding at a
 /// time, so a large answer is never whole in memory.
 pub fn write_escalations_json(
     index: &RbacIndex,

@@ -309,20 +309,20 @@ fn resolve_alone(text: &str, options: &Options) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path as FsPath;
+    use std::path::Path;
 
-    use super::super::{Path, RawDocument, SyntaxError, options, read_documents};
+    use super::super::{RawDocument, ReadWith, SyntaxError, options, read_documents};
     use super::*;
 
-    fn read(text: &str, path: Path) -> Result<Vec<RawDocument>, SyntaxError> {
-        read_documents(text, 0, 0, &options(text.len()), path)
+    fn read(text: &str, with: ReadWith) -> Result<Vec<RawDocument>, SyntaxError> {
+        read_documents(text, 0, 0, &options(text.len()), with)
     }
 
     /// Asserts that the fast path reads `text` as the full path does; returns whether the fast
     /// path read it itself (rather than giving up).
     fn same_as_full(name: &str, text: &str) -> bool {
-        let fast = read(text, Path::Fast);
-        let full = read(text, Path::Full);
+        let fast = read(text, ReadWith::Events);
+        let full = read(text, ReadWith::Full);
         match (&fast, &full) {
             (Ok(a), Ok(b)) => {
                 assert_eq!(a.len(), b.len(), "{name}: document count");
@@ -560,7 +560,7 @@ mod tests {
         }
     }
 
-    fn yaml_files(dir: &FsPath, out: &mut Vec<std::path::PathBuf>) {
+    fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
@@ -581,7 +581,7 @@ mod tests {
     /// cluster read the same by both paths, and most of them by the fast path itself.
     #[test]
     fn every_file_of_the_repository_reads_as_in_the_full_path() {
-        let root = FsPath::new(env!("CARGO_MANIFEST_DIR"));
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         for dir in ["tests/data", "scenarios", "policies"] {
             yaml_files(&root.join(dir), &mut files);
