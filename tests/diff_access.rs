@@ -845,3 +845,25 @@ fn who_can_run_changes_name_the_level_before_and_after_and_the_grant() {
     assert!(text.contains("      via (superuser group)\n"), "{text}");
     assert!(section(&text, "access gained").is_empty(), "{text}");
 }
+
+/// The comparison's parts run side by side: the report is the same at any thread count.
+#[test]
+fn a_diff_is_the_same_at_any_thread_count() {
+    use kubesim::generate::{Format, Shape, cluster_text};
+    let base = cluster_text(&Shape::scaled(2_000), 7, Format::Yaml);
+    let head = cluster_text(&Shape::scaled(2_000), 8, Format::Yaml);
+    let dir = trees(&[("c.yaml", &base)], &[("c.yaml", &head)]);
+    let (code, one) = run(dir.path(), &["base", "head", "-o", "json", "-j", "1"]);
+    assert_eq!(code, Some(0));
+    let changes: Value = serde_json::from_str(&one).unwrap();
+    assert!(
+        changes.as_object().is_some_and(|o| o
+            .values()
+            .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))),
+        "two unrelated trees differ: {one}"
+    );
+    for threads in ["2", "4"] {
+        let (_, many) = run(dir.path(), &["base", "head", "-o", "json", "-j", threads]);
+        assert!(one == many, "-j 1 and -j {threads} differ");
+    }
+}

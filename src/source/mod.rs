@@ -354,3 +354,26 @@ impl<'a> LineCursor<'a> {
 pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_cursor_answers_as_line_col_forward_and_back() {
+        let text = "ab\ncé\n\nxyz\r\nlast";
+        let mut cursor = LineCursor::new(text);
+        // Forward in order, then back to the start and forward again (a reset).
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&o| text.is_char_boundary(o))
+            .collect();
+        for &offset in offsets.iter().chain(&[0, 4, text.len()]) {
+            assert_eq!(
+                cursor.position(offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(cursor.position(text.len() + 10), line_col(text, text.len()));
+    }
+}
